@@ -1,0 +1,50 @@
+/**
+ * Stable error codes. Callers and tests branch on `code`, never on message
+ * text, so a code once published keeps its meaning.
+ */
+export type KeyStateErrorCode =
+  | "INVALID_ARGUMENT"
+  | "DECRYPT_FAILED"
+  | "NOT_READY"
+  | "WASM_LOAD_FAILED"
+  | "WORKER_TERMINATED"
+  | "ABORTED"
+  | "KEY_NOT_FOUND"
+  | "KEY_EXISTS"
+  | "KEY_DISABLED"
+  | "KEY_DESTROYED"
+  | "WRONG_PURPOSE"
+  | "UNSUPPORTED_ALGORITHM"
+  | "UNSUPPORTED_FORMAT"
+  | "VERIFY_FAILED"
+  | "CONFLICT"
+  | "STORE_CORRUPT"
+  | "STORE_LOCKED"
+  | "CONFIRMATION_REQUIRED"
+  | "POLICY_DENIED"
+  | "AUDIT_FAILED"
+  | "INTERNAL";
+
+/**
+ * The one error class of KeyState. `code` says what went wrong; `message`
+ * names the value and the fix. Neither ever contains key material or
+ * plaintext, and a failed decryption carries no reason beyond its code.
+ */
+export class KeyStateError extends Error {
+  override readonly name = "KeyStateError";
+  readonly code: KeyStateErrorCode;
+
+  constructor(code: KeyStateErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+
+  toJSON(): { name: string; code: KeyStateErrorCode; message: string } {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+
+/** Returns true when `error` is a KeyStateError, optionally with the given code. */
+export function isKeyStateError(error: unknown, code?: KeyStateErrorCode): error is KeyStateError {
+  return error instanceof KeyStateError && (code === undefined || error.code === code);
+}
