@@ -20,6 +20,8 @@ export type KeyStateErrorCode =
   | "CONFLICT"
   | "STORE_CORRUPT"
   | "STORE_LOCKED"
+  | "STORE_NOT_FOUND"
+  | "WRONG_PASSPHRASE"
   | "CONFIRMATION_REQUIRED"
   | "POLICY_DENIED"
   | "AUDIT_FAILED"
