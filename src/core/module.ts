@@ -16,7 +16,9 @@ export interface CoreExports {
  * next to the package. Cloudflare Workers refuse to compile bytes at run
  * time, so pass the WebAssembly.Module that a `.wasm` import gives there.
  */
-export type WasmSource = WebAssembly.Module | ArrayBuffer | Uint8Array | URL | string;
+export type WasmSource = WebAssembly.Module | WasmLocation;
+
+type WasmLocation = ArrayBuffer | Uint8Array | URL | string;
 
 const DEFAULT_WASM_URL = new URL("../../build/keystate.wasm", import.meta.url);
 
@@ -59,7 +61,7 @@ export function coreExports(): CoreExports {
 
 async function instantiate(source: WasmSource): Promise<CoreExports> {
   try {
-    const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(await fetchBytes(source));
+    const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(await fetchBytes(source as WasmLocation));
     const instance = await WebAssembly.instantiate(module, {
       env: { abort: abortFromCore },
     });
@@ -75,8 +77,8 @@ async function instantiate(source: WasmSource): Promise<CoreExports> {
   }
 }
 
-async function fetchBytes(source: Exclude<WasmSource, WebAssembly.Module>): Promise<BufferSource> {
-  if (source instanceof ArrayBuffer || source instanceof Uint8Array) return source;
+async function fetchBytes(source: WasmLocation): Promise<BufferSource> {
+  if (source instanceof ArrayBuffer || source instanceof Uint8Array) return source as BufferSource;
 
   const url = source instanceof URL ? source : new URL(source, DEFAULT_WASM_URL);
 
