@@ -2,3 +2,5 @@
 // function here is synchronous.
 export { ready, isReady } from "./module.js";
 export type { WasmSource } from "./module.js";
+export { xchacha20poly1305, chacha20poly1305 } from "./aead.js";
+export type { ChaChaAead } from "./aead.js";
