@@ -28,6 +28,13 @@ export type KeyStateErrorCode =
   | "CONFIRMATION_REQUIRED"
   | "POLICY_DENIED"
   | "AUDIT_FAILED"
+  // KMS proxy: the proxy is unreachable, timed out or failed (5xx), the
+  // request lacks valid credentials (401), exceeds the body limit (413) or
+  // the principal's request rate (429).
+  | "KMS_UNAVAILABLE"
+  | "UNAUTHENTICATED"
+  | "REQUEST_TOO_LARGE"
+  | "RATE_LIMITED"
   | "INTERNAL";
 
 /**
