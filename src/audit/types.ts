@@ -20,6 +20,11 @@ export interface AuditEventInput {
   context?: Readonly<Record<string, string>>;
   /** Bytes of plaintext or message processed, for rotation by bytes. */
   bytes?: number;
+  /**
+   * Short non-secret facts about the event (a policy version, a rule id, a
+   * detector name). Values are strings or integers; never material or plaintext.
+   */
+  detail?: Readonly<Record<string, string | number>>;
 }
 
 /**
@@ -32,3 +37,52 @@ export interface AuditRecorder {
   record(event: AuditEventInput): Promise<void>;
   recordSync(event: AuditEventInput): void;
 }
+
+/**
+ * One entry of the log as sinks receive and return it. `hash` is the
+ * SHA-256 (lowercase hex) of the canonical encoding of every other field
+ * except `signature`, and that encoding includes `prev`, the hash of the
+ * entry before, so each entry commits to the whole log up to itself.
+ */
+export interface AuditEntry {
+  /** Position in the log, from 0, without gaps. */
+  seq: number;
+  /** Milliseconds since the Unix epoch; for an aggregate, the last event's time. */
+  time: number;
+  principal: string;
+  operation: string;
+  outcome: AuditOutcome;
+  requestId: string;
+  key?: string;
+  version?: number;
+  errorCode?: string;
+  /** HMAC-SHA256 (hex) of the canonical context under the store's audit salt. */
+  contextHmac?: string;
+  bytes?: number;
+  /** For an aggregate of repeated successful uses: how many events it counts (2 or more). */
+  count?: number;
+  /** For an aggregate: the first event's time. */
+  firstTime?: number;
+  detail?: Record<string, string | number>;
+  /** Hash of the previous entry, or 64 zeros for the first entry. */
+  prev: string;
+  hash: string;
+  /** On "checkpoint" entries: Ed25519 signature (hex) over the checkpoint message of `hash`. */
+  signature?: string;
+}
+
+/**
+ * A destination for audit entries. `write` receives batches in log order and
+ * must not resolve before the batch is as durable as the sink can make it.
+ */
+export interface AuditSink {
+  write(entries: readonly AuditEntry[]): Promise<void>;
+  /** Every entry written so far, for verify, tail and continuing the chain. Optional. */
+  read?(): Promise<AuditEntry[]>;
+  close?(): Promise<void>;
+}
+
+/** Outcome of verifying a log. `index` is the position of the first broken entry. */
+export type AuditVerifyResult =
+  | { ok: true; count: number }
+  | { ok: false; index: number; reason: string };

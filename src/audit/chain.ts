@@ -1,0 +1,109 @@
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
+import { canonicalJson } from "./canonical.js";
+import type { Ed25519 } from "./ed25519.js";
+import type { AuditEntry, AuditVerifyResult } from "./types.js";
+
+// SHA-256 runs synchronously (noble-hashes) because recordSync must extend the
+// chain before it returns, and WebCrypto's digest is asynchronous only.
+
+/** The `prev` of the first entry. */
+export const GENESIS_HASH = "0".repeat(64);
+
+/** Prefix of the message a checkpoint signs, so the signature means nothing elsewhere. */
+const CHECKPOINT_DOMAIN = "keystate-audit-checkpoint-v1:";
+
+/** Returns the SHA-256 (hex) of the canonical encoding of `entry` without `hash` and `signature`. */
+export function hashEntry(entry: Omit<AuditEntry, "hash" | "signature"> & { hash?: string; signature?: string }): string {
+  const { hash: _hash, signature: _signature, ...body } = entry;
+  return bytesToHex(sha256(utf8ToBytes(canonicalJson(body))));
+}
+
+/** Returns the bytes a checkpoint signature covers: a fixed prefix and the checkpoint entry's hash. */
+export function checkpointMessage(hash: string): Uint8Array {
+  return utf8ToBytes(CHECKPOINT_DOMAIN + hash);
+}
+
+/** A checkpoint recorded outside the log (in the store's audit document). */
+export interface CheckpointReference {
+  seq: number;
+  hash: string;
+}
+
+export interface VerifyOptions {
+  /** The audit key's public key; every checkpoint must carry a valid signature under it. */
+  publicKey?: Uint8Array;
+  ed25519?: Ed25519;
+  /** The latest checkpoint the store recorded: the log must reach it, so a cut-off tail is detected. */
+  checkpoint?: CheckpointReference;
+  /** The last entry the writer appended, when it is known (a running log). */
+  head?: CheckpointReference;
+}
+
+function brokenAt(index: number, reason: string): AuditVerifyResult {
+  return { ok: false, index, reason };
+}
+
+function verifySignature(entry: AuditEntry, options: VerifyOptions): boolean {
+  if (options.publicKey === undefined || options.ed25519 === undefined) return true;
+  if (typeof entry.signature !== "string" || !/^[0-9a-f]{128}$/.test(entry.signature)) return false;
+  return options.ed25519.verify(hexToBytes(entry.signature), checkpointMessage(entry.hash), options.publicKey);
+}
+
+function reaches(entries: readonly AuditEntry[], reference: CheckpointReference): boolean {
+  return entries.length > reference.seq && entries[reference.seq]?.hash === reference.hash;
+}
+
+/**
+ * Checks a whole log: positions without gaps, each `prev` equal to the hash
+ * before it, each hash equal to the entry's contents, each checkpoint signed
+ * by the audit key, and the log reaching the recorded checkpoint and head.
+ * Returns the first broken entry; an entry cut off the end is reported at
+ * the index where it is missing.
+ */
+export function verifyEntries(entries: readonly AuditEntry[], options: VerifyOptions = {}): AuditVerifyResult {
+  let prev = GENESIS_HASH;
+
+  for (let index = 0; index < entries.length; index++) {
+    const entry = entries[index]!;
+
+    if (entry.seq !== index) {
+      return brokenAt(index, `entry has seq ${String(entry.seq)} at position ${index}: an entry was deleted, inserted or moved`);
+    }
+
+    if (entry.prev !== prev) {
+      return brokenAt(index, "prev does not match the hash of the entry before it: an entry was deleted or moved");
+    }
+
+    let hash: string;
+    try {
+      hash = hashEntry(entry);
+    } catch {
+      return brokenAt(index, "entry is not valid audit JSON: it was changed");
+    }
+
+    if (hash !== entry.hash) return brokenAt(index, "hash does not match the entry's contents: the entry was changed");
+
+    if (entry.operation === "checkpoint" && !verifySignature(entry, options)) {
+      return brokenAt(index, "checkpoint signature is missing or invalid under the store's audit key");
+    }
+
+    if (entry.operation !== "checkpoint" && entry.signature !== undefined) {
+      return brokenAt(index, "entry carries a signature but is not a checkpoint: the entry was changed");
+    }
+
+    prev = hash;
+  }
+
+  for (const [reference, what] of [
+    [options.checkpoint, "the store's latest checkpoint"],
+    [options.head, "the last entry this process appended"],
+  ] as const) {
+    if (reference !== undefined && !reaches(entries, reference)) {
+      const index = Math.min(entries.length, reference.seq);
+      return brokenAt(index, `the log does not contain ${what} (seq ${reference.seq}): entries were cut off or replaced`);
+    }
+  }
+
+  return { ok: true, count: entries.length };
+}

@@ -1,0 +1,549 @@
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import type { KeyStore } from "../backends/key-store.js";
+import { KeyStateError } from "../errors.js";
+import { canonicalJson } from "./canonical.js";
+import { GENESIS_HASH, checkpointMessage, hashEntry, verifyEntries, type CheckpointReference } from "./chain.js";
+import { BurstDetector, type AuditAlert, type DetectorOptions } from "./detectors.js";
+import { loadCoreEd25519, type Ed25519 } from "./ed25519.js";
+import { memorySink } from "./sinks.js";
+import { loadAuditState, readAuditDocument, saveCheckpoint, type AuditState } from "./state.js";
+import type { AuditEntry, AuditEventInput, AuditOutcome, AuditRecorder, AuditSink, AuditVerifyResult } from "./types.js";
+
+/** Timer functions, injectable so tests can drive time. */
+export interface AuditTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface AuditLogOptions {
+  store: KeyStore;
+  /** Destinations of entries; default one memory sink. verify and tail read the first sink that can read. */
+  sinks?: AuditSink[];
+  /**
+   * "fail-closed" (default): record rejects with AUDIT_FAILED when a sink
+   * cannot write, and so does every later call until a write succeeds.
+   * "best-effort": failed batches are dropped and counted in `dropped`.
+   */
+  mode?: "fail-closed" | "best-effort";
+  /** Clock in milliseconds since the Unix epoch; defaults to Date.now. */
+  now?: () => number;
+  /** Signs checkpoints; defaults to keystate/core's Ed25519. */
+  ed25519?: Ed25519;
+  /** A signed checkpoint after this many events; default 1000. */
+  checkpointEvery?: number;
+  /** A signed checkpoint at most this many milliseconds after an unsigned event; default 60 000. */
+  checkpointIntervalMs?: number;
+  /**
+   * Aggregation window in milliseconds, default 1000, 0 for none. Repeated
+   * successful uses of one key version by one principal, with the same
+   * operation and context, become one counted entry per window.
+   */
+  aggregateWindowMs?: number;
+  /** Burst detectors; each alert goes to onAlert, to subscribers and into the log. */
+  detectors?: DetectorOptions[];
+  onAlert?: (alert: AuditAlert) => void;
+  timers?: AuditTimers;
+}
+
+/** Principal of the entries the log writes itself (checkpoints, alerts). */
+export const AUDIT_PRINCIPAL = "keystate";
+
+// Uses that happen at high rates and are aggregated when they succeed.
+const AGGREGATED_OPERATIONS = new Set(["encrypt", "decrypt", "sign", "verify", "mac", "seal", "open"]);
+const OUTCOMES = new Set<AuditOutcome>(["success", "failure", "denied"]);
+
+type EntryFields = Omit<AuditEntry, "seq" | "prev" | "hash" | "signature">;
+
+interface OpenAggregate {
+  fields: EntryFields;
+  count: number;
+  bytes: number;
+}
+
+interface SinkState {
+  sink: AuditSink;
+  /** Seq of the first entry this sink has not yet received. */
+  written: number;
+}
+
+function checkEvent(event: AuditEventInput): void {
+  const bad = (field: string, expected: string) =>
+    new KeyStateError("INVALID_ARGUMENT", `audit event ${field} must be ${expected}`);
+
+  if (typeof event !== "object" || event === null) throw bad("", "an object");
+  if (typeof event.operation !== "string" || event.operation.length === 0) throw bad("operation", "a non-empty string");
+  if (typeof event.principal !== "string") throw bad("principal", "a string");
+  if (!OUTCOMES.has(event.outcome)) throw bad("outcome", "success, failure or denied");
+  if (typeof event.requestId !== "string") throw bad("requestId", "a string");
+  if (event.keyVersion !== undefined && !Number.isSafeInteger(event.keyVersion)) throw bad("keyVersion", "an integer");
+  if (event.bytes !== undefined && !(Number.isSafeInteger(event.bytes) && event.bytes >= 0)) throw bad("bytes", "a non-negative integer");
+}
+
+function startTimer(timers: AuditTimers, callback: () => void, ms: number): unknown {
+  const handle = timers.setTimeout(callback, ms);
+  // Node: a pending checkpoint or aggregate must not keep the process alive;
+  // close() writes both.
+  (handle as { unref?: () => void } | undefined)?.unref?.();
+  return handle;
+}
+
+/**
+ * The tamper-evident audit log of one store: a SHA-256 hash chain over
+ * every event, Ed25519-signed checkpoints, batched writes to sinks, burst
+ * detectors and aggregation of repeated successful uses.
+ */
+export class AuditLog implements AuditRecorder {
+  readonly #store: KeyStore;
+  readonly #state: AuditState;
+  readonly #ed25519: Ed25519;
+  readonly #sinks: SinkState[];
+  readonly #failClosed: boolean;
+  readonly #now: () => number;
+  readonly #timers: AuditTimers;
+  readonly #checkpointEvery: number;
+  readonly #checkpointIntervalMs: number;
+  readonly #aggregateWindowMs: number;
+  readonly #detectors: BurstDetector[];
+  readonly #onAlert: ((alert: AuditAlert) => void) | undefined;
+  readonly #listeners = new Set<(entry: AuditEntry) => void>();
+
+  #nextSeq: number;
+  #head: string;
+  /** Entries not yet written to every sink, starting at seq #pendingBase. */
+  #pending: AuditEntry[] = [];
+  #pendingBase: number;
+  #writing: Promise<void> | undefined;
+  #failure: KeyStateError | undefined;
+  #dropped = 0;
+  #closed = false;
+
+  #sinceCheckpoint = 0;
+  #checkpointTimer: unknown;
+  #lastCheckpoint: CheckpointReference | undefined;
+  #aggregates = new Map<string, OpenAggregate>();
+  #aggregateTimer: unknown;
+
+  private constructor(options: AuditLogOptions, state: AuditState, ed25519: Ed25519, sinks: AuditSink[], last: AuditEntry | CheckpointReference | undefined) {
+    this.#store = options.store;
+    this.#state = state;
+    this.#ed25519 = ed25519;
+    this.#failClosed = (options.mode ?? "fail-closed") === "fail-closed";
+    this.#now = options.now ?? Date.now;
+    this.#timers = options.timers ?? { setTimeout: (callback, ms) => setTimeout(callback, ms), clearTimeout: (handle) => clearTimeout(handle as never) };
+    this.#checkpointEvery = options.checkpointEvery ?? 1000;
+    this.#checkpointIntervalMs = options.checkpointIntervalMs ?? 60_000;
+    this.#aggregateWindowMs = options.aggregateWindowMs ?? 1000;
+    this.#detectors = (options.detectors ?? []).map((detector) => new BurstDetector(detector));
+    this.#onAlert = options.onAlert;
+
+    this.#nextSeq = last === undefined ? 0 : last.seq + 1;
+    this.#head = last === undefined ? GENESIS_HASH : last.hash;
+    this.#pendingBase = this.#nextSeq;
+    this.#sinks = sinks.map((sink) => ({ sink, written: this.#nextSeq }));
+  }
+
+  /**
+   * Opens the audit log of `options.store`, creating its salt, audit key and
+   * audit document on first use. The chain continues after the last entry of
+   * the first readable sink, or after the store's latest checkpoint when no
+   * sink can read. Throws NOT_READY without an Ed25519, STORE_CORRUPT when
+   * the audit document and key do not belong together, and INVALID_ARGUMENT
+   * on a bad option.
+   */
+  static async open(options: AuditLogOptions): Promise<AuditLog> {
+    const positive = (value: number | undefined, name: string, allowZero: boolean) => {
+      if (value === undefined) return;
+      if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
+        throw new KeyStateError("INVALID_ARGUMENT", `${name} must be an integer of at least ${allowZero ? 0 : 1}, got ${value}`);
+      }
+    };
+
+    positive(options.checkpointEvery, "checkpointEvery", false);
+    positive(options.checkpointIntervalMs, "checkpointIntervalMs", false);
+    positive(options.aggregateWindowMs, "aggregateWindowMs", true);
+
+    if (options.mode !== undefined && options.mode !== "fail-closed" && options.mode !== "best-effort") {
+      throw new KeyStateError("INVALID_ARGUMENT", `audit mode must be "fail-closed" or "best-effort", got ${JSON.stringify(options.mode)}`);
+    }
+
+    const sinks = options.sinks ?? [memorySink()];
+    if (sinks.length === 0) throw new KeyStateError("INVALID_ARGUMENT", "sinks must name at least one audit sink");
+
+    const ed25519 = options.ed25519 ?? (await loadCoreEd25519());
+    const state = await loadAuditState(options.store, ed25519, (options.now ?? Date.now)());
+
+    const readable = sinks.find((sink) => sink.read !== undefined);
+    let last: AuditEntry | CheckpointReference | undefined;
+
+    if (readable !== undefined) {
+      try {
+        last = (await readable.read!()).at(-1);
+      } catch (error) {
+        throw new KeyStateError("AUDIT_FAILED", `reading the audit log to continue its chain failed: ${(error as Error).message}`, { cause: error });
+      }
+    } else {
+      last = state.document.checkpoint;
+    }
+
+    return new AuditLog(options, state, ed25519, sinks, last);
+  }
+
+  /** Events dropped by failed sink writes in best-effort mode (counted once per sink). */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Entries appended to the chain so far, over the whole life of the log (the next seq). */
+  get length(): number {
+    return this.#nextSeq;
+  }
+
+  /** The audit key's Ed25519 public key, to verify checkpoints elsewhere. */
+  get publicKey(): Uint8Array {
+    return this.#state.publicKey.slice();
+  }
+
+  /**
+   * Records one event and resolves when it is written to every sink. Rejects
+   * with AUDIT_FAILED in fail-closed mode when a sink cannot write (the
+   * caller must then fail its operation), INVALID_ARGUMENT on a bad event.
+   * A successful use that joins an open aggregate resolves at once: it is
+   * written when the aggregate closes, at most aggregateWindowMs later.
+   */
+  async record(event: AuditEventInput): Promise<void> {
+    const appended = this.#accept(event);
+
+    if (appended || this.#failure !== undefined) await this.#writePending();
+  }
+
+  /**
+   * Records one event at once and writes it in the background. Throws
+   * AUDIT_FAILED in fail-closed mode when an earlier background write failed
+   * and no write has succeeded since; the event itself is kept for retry.
+   */
+  recordSync(event: AuditEventInput): void {
+    this.#accept(event);
+    this.#scheduleWrite();
+
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /** Closes open aggregates and writes every pending entry. Rejects like record. */
+  async flush(): Promise<void> {
+    this.#closeAggregates(Number.POSITIVE_INFINITY);
+    await this.#writePending();
+  }
+
+  /** Appends a signed checkpoint now (when anything was appended since the last one) and writes it. */
+  async checkpoint(): Promise<void> {
+    this.#closeAggregates(Number.POSITIVE_INFINITY);
+    if (this.#sinceCheckpoint > 0) this.#appendCheckpoint();
+    await this.#writePending();
+  }
+
+  /**
+   * Calls `listener` with every entry as it joins the chain, aggregates and
+   * alerts included. Returns the function that unsubscribes. A listener that
+   * throws is skipped for that entry: the log must not fail on a monitor.
+   */
+  subscribe(listener: (entry: AuditEntry) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Returns the last `count` entries of the first readable sink, after a flush. */
+  async tail(count = 20): Promise<AuditEntry[]> {
+    if (!Number.isSafeInteger(count) || count < 0) {
+      throw new KeyStateError("INVALID_ARGUMENT", `tail count must be a non-negative integer, got ${count}`);
+    }
+
+    await this.flush();
+    const entries = await this.#readable().read!();
+    return count === 0 ? [] : entries.slice(-count);
+  }
+
+  /**
+   * Verifies the first readable sink: the chain, every checkpoint signature,
+   * the store's latest checkpoint and the last entry this process appended.
+   * Returns `{ ok: true, count }` or the first broken entry.
+   */
+  async verify(): Promise<AuditVerifyResult> {
+    await this.flush();
+
+    const entries = await this.#readable().read!();
+    const document = await readAuditDocument(this.#store);
+    const head = this.#nextSeq === 0 ? undefined : { seq: this.#nextSeq - 1, hash: this.#head };
+
+    return verifyEntries(entries, {
+      publicKey: this.#state.publicKey,
+      ed25519: this.#ed25519,
+      checkpoint: document?.checkpoint,
+      head,
+    });
+  }
+
+  /**
+   * Closes aggregates, appends a final checkpoint, writes everything and
+   * closes the sinks. Later records reject with AUDIT_FAILED.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+
+    try {
+      await this.checkpoint();
+    } finally {
+      this.#closed = true;
+      this.#timers.clearTimeout(this.#checkpointTimer);
+      this.#timers.clearTimeout(this.#aggregateTimer);
+      for (const { sink } of this.#sinks) await sink.close?.();
+    }
+  }
+
+  #readable(): AuditSink & { read(): Promise<AuditEntry[]> } {
+    const sink = this.#sinks.find((state) => state.sink.read !== undefined)?.sink;
+    if (sink === undefined) throw new KeyStateError("INVALID_ARGUMENT", "no audit sink can read entries back; add a memory or file sink to verify or tail the log");
+    return sink as AuditSink & { read(): Promise<AuditEntry[]> };
+  }
+
+  /** Validates, runs the detectors, and appends or aggregates. Returns true when the event was appended. */
+  #accept(event: AuditEventInput): boolean {
+    if (this.#closed) throw new KeyStateError("AUDIT_FAILED", "the audit log is closed; open the client again to record operations");
+    checkEvent(event);
+
+    const now = this.#now();
+    const fields = this.#fields(event, now);
+    this.#closeAggregates(now);
+
+    for (const detector of this.#detectors) {
+      const alert = detector.observe(event, now);
+      if (alert !== undefined) this.#raise(alert);
+    }
+
+    if (this.#aggregateWindowMs > 0 && event.outcome === "success" && AGGREGATED_OPERATIONS.has(event.operation)) {
+      this.#aggregate(fields, now);
+      return false;
+    }
+
+    this.#append(fields);
+    return true;
+  }
+
+  #fields(event: AuditEventInput, now: number): EntryFields {
+    const fields: EntryFields = {
+      time: now,
+      principal: event.principal,
+      operation: event.operation,
+      outcome: event.outcome,
+      requestId: event.requestId,
+    };
+
+    if (event.keyName !== undefined) fields.key = event.keyName;
+    if (event.keyVersion !== undefined) fields.version = event.keyVersion;
+    if (event.errorCode !== undefined) fields.errorCode = event.errorCode;
+    if (event.bytes !== undefined) fields.bytes = event.bytes;
+    if (event.detail !== undefined) fields.detail = { ...event.detail };
+
+    if (event.context !== undefined && Object.keys(event.context).length > 0) {
+      // Salted so that equal contexts in two stores do not link, and keyed so
+      // that low-entropy values cannot be guessed from the log alone.
+      fields.contextHmac = bytesToHex(hmac(sha256, this.#state.salt, utf8ToBytes(canonicalJson(event.context))));
+    }
+
+    return fields;
+  }
+
+  #aggregate(fields: EntryFields, now: number): void {
+    const id = [fields.principal, fields.operation, fields.key ?? "", fields.version ?? "", fields.contextHmac ?? ""].join("\u0000");
+    const open = this.#aggregates.get(id);
+
+    if (open !== undefined) {
+      open.count++;
+      open.bytes += fields.bytes ?? 0;
+      open.fields.time = now;
+      return;
+    }
+
+    this.#aggregates.set(id, { fields: { ...fields, firstTime: now }, count: 1, bytes: fields.bytes ?? 0 });
+
+    if (this.#aggregateTimer === undefined) {
+      this.#aggregateTimer = startTimer(this.#timers, () => this.#onAggregateTimer(), this.#aggregateWindowMs);
+    }
+  }
+
+  #onAggregateTimer(): void {
+    this.#aggregateTimer = undefined;
+    if (this.#closed) return;
+
+    this.#closeAggregates(this.#now());
+    this.#scheduleWrite();
+
+    if (this.#aggregates.size > 0) {
+      this.#aggregateTimer = startTimer(this.#timers, () => this.#onAggregateTimer(), this.#aggregateWindowMs);
+    }
+  }
+
+  /** Appends every aggregate opened at or before `now - aggregateWindowMs`. */
+  #closeAggregates(now: number): void {
+    for (const [id, open] of this.#aggregates) {
+      if (open.fields.firstTime! > now - this.#aggregateWindowMs) continue;
+
+      this.#aggregates.delete(id);
+      const fields = open.fields;
+
+      if (open.count > 1) {
+        fields.count = open.count;
+        if (fields.bytes !== undefined || open.bytes > 0) fields.bytes = open.bytes;
+      } else {
+        delete fields.firstTime;
+      }
+
+      this.#append(fields);
+    }
+  }
+
+  #raise(alert: AuditAlert): void {
+    const detail: Record<string, string | number> = { detector: alert.detector, kind: alert.kind, count: alert.count, windowMs: alert.windowMs };
+    const fields: EntryFields = {
+      time: alert.time,
+      principal: alert.principal ?? AUDIT_PRINCIPAL,
+      operation: "alert",
+      outcome: "failure",
+      requestId: `alert-${this.#nextSeq}`,
+      detail,
+    };
+    if (alert.key !== undefined) fields.key = alert.key;
+
+    this.#append(fields);
+
+    try {
+      this.#onAlert?.(alert);
+    } catch {
+      // An alert handler's failure must not fail the operation being audited.
+    }
+  }
+
+  #append(fields: EntryFields): AuditEntry {
+    const entry = { seq: this.#nextSeq, ...fields, prev: this.#head } as AuditEntry;
+    entry.hash = hashEntry(entry);
+
+    this.#commit(entry);
+
+    if (++this.#sinceCheckpoint >= this.#checkpointEvery) {
+      this.#appendCheckpoint();
+    } else if (this.#checkpointTimer === undefined) {
+      this.#checkpointTimer = startTimer(this.#timers, () => this.#onCheckpointTimer(), this.#checkpointIntervalMs);
+    }
+
+    return entry;
+  }
+
+  #appendCheckpoint(): void {
+    const entry = {
+      seq: this.#nextSeq,
+      time: this.#now(),
+      principal: AUDIT_PRINCIPAL,
+      operation: "checkpoint",
+      outcome: "success",
+      requestId: `checkpoint-${this.#nextSeq}`,
+      prev: this.#head,
+    } as AuditEntry;
+
+    entry.hash = hashEntry(entry);
+    entry.signature = bytesToHex(this.#ed25519.sign(checkpointMessage(entry.hash), this.#state.seed));
+
+    this.#commit(entry);
+    this.#sinceCheckpoint = 0;
+    this.#lastCheckpoint = { seq: entry.seq, hash: entry.hash };
+    this.#timers.clearTimeout(this.#checkpointTimer);
+    this.#checkpointTimer = undefined;
+  }
+
+  #onCheckpointTimer(): void {
+    this.#checkpointTimer = undefined;
+    if (this.#closed || this.#sinceCheckpoint === 0) return;
+
+    this.#appendCheckpoint();
+    this.#scheduleWrite();
+  }
+
+  #commit(entry: AuditEntry): void {
+    this.#pending.push(entry);
+    this.#nextSeq = entry.seq + 1;
+    this.#head = entry.hash;
+
+    for (const listener of this.#listeners) {
+      try {
+        listener(entry);
+      } catch {
+        // See subscribe(): a failing monitor must not fail the operation.
+      }
+    }
+  }
+
+  #scheduleWrite(): void {
+    if (this.#writing !== undefined) return;
+
+    // Errors surface through #failure on the next record or recordSync.
+    queueMicrotask(() => void this.#writePending().catch(() => undefined));
+  }
+
+  #writePending(): Promise<void> {
+    this.#writing ??= this.#writeLoop();
+    return this.#writing;
+  }
+
+  async #writeLoop(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) await this.#writeBatch();
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+
+  async #writeBatch(): Promise<void> {
+    const end = this.#nextSeq;
+    const checkpoint = this.#lastCheckpoint;
+
+    const results = await Promise.allSettled(
+      this.#sinks.map(async (state) => {
+        if (state.written >= end) return;
+        const batch = this.#pending.slice(state.written - this.#pendingBase, end - this.#pendingBase);
+
+        try {
+          await state.sink.write(batch);
+        } catch (error) {
+          if (this.#failClosed) throw error;
+          this.#dropped += batch.length;
+        }
+
+        state.written = end;
+      }),
+    );
+
+    const failed = results.find((result) => result.status === "rejected");
+    if (failed !== undefined) {
+      const cause = (failed as PromiseRejectedResult).reason as Error;
+      this.#failure = new KeyStateError("AUDIT_FAILED", `writing to an audit sink failed (${cause?.message ?? String(cause)}); the operation was not completed`, { cause });
+      throw this.#failure;
+    }
+
+    const done = Math.min(...this.#sinks.map((state) => state.written));
+    this.#pending.splice(0, done - this.#pendingBase);
+    this.#pendingBase = done;
+
+    if (checkpoint !== undefined && checkpoint.seq < end && this.#dropped === 0) {
+      try {
+        await saveCheckpoint(this.#store, this.#state, checkpoint);
+      } catch (error) {
+        if (this.#failClosed) {
+          this.#failure = new KeyStateError("AUDIT_FAILED", `recording the audit checkpoint in the store failed (${(error as Error).message})`, { cause: error });
+          throw this.#failure;
+        }
+      }
+    }
+
+    this.#failure = undefined;
+  }
+}

@@ -1,0 +1,35 @@
+import type { AuditEntry, AuditSink } from "./types.js";
+
+/** An audit sink that keeps entries in memory, with its entries exposed for inspection. */
+export interface MemorySink extends AuditSink {
+  /** The entries written so far, in order. Changing them changes what read() returns. */
+  readonly entries: AuditEntry[];
+  read(): Promise<AuditEntry[]>;
+}
+
+/** Creates a sink that keeps every entry in memory: the default, and for tests. */
+export function memorySink(): MemorySink {
+  const entries: AuditEntry[] = [];
+
+  return {
+    entries,
+    async write(batch) {
+      for (const entry of batch) entries.push(entry);
+    },
+    async read() {
+      return entries.map((entry) => structuredClone(entry));
+    },
+  };
+}
+
+/**
+ * Creates a sink that passes each batch to `callback`, e.g. to ship entries
+ * to a log service. A rejected or thrown callback counts as a failed write.
+ */
+export function callbackSink(callback: (entries: readonly AuditEntry[]) => void | Promise<void>): AuditSink {
+  return {
+    async write(batch) {
+      await callback(batch);
+    },
+  };
+}
