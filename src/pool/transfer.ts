@@ -1,0 +1,101 @@
+import { describeValue } from "../core/bytes.js";
+import { KeyStateError } from "../errors.js";
+import type { MethodName, MethodSpec } from "./methods.js";
+
+/** Arguments ready for postMessage, with the buffers to move instead of copy. */
+export interface OutgoingArgs {
+  readonly args: unknown[];
+  readonly transferables: ArrayBuffer[];
+  /** Bytes in all arguments, for routing and load accounting. */
+  readonly byteLength: number;
+}
+
+/**
+ * Prepares one call's arguments for a worker. Every argument that crosses is
+ * a Uint8Array over a buffer of exactly its own bytes, and that buffer is
+ * transferred:
+ *
+ * - the message argument with `transfer` on, when its view covers its whole
+ *   ArrayBuffer, moves as it is and the caller's buffer is detached;
+ * - every other argument is first copied into a buffer of its own length.
+ *
+ * Copying a partial view matters: structured clone of a view sends its whole
+ * underlying buffer, and transferring it would detach bytes that the view does
+ * not cover. Throws INVALID_ARGUMENT for an argument that is not a Uint8Array.
+ */
+export function prepareArgs(name: MethodName, spec: MethodSpec, args: readonly unknown[], transfer: boolean): OutgoingArgs {
+  checkArgs(name, spec, args);
+
+  const out: unknown[] = [];
+  const transferables: ArrayBuffer[] = [];
+  let byteLength = 0;
+
+  for (let index = 0; index < args.length; index++) {
+    const value = args[index] as Uint8Array | undefined;
+
+    if (value === undefined) {
+      out.push(undefined);
+      continue;
+    }
+
+    const movable = transfer && index === spec.data && ownsWholeBuffer(value);
+    const sent = movable ? value : value.slice();
+    out.push(sent);
+    transferables.push(sent.buffer as ArrayBuffer);
+    byteLength += value.byteLength;
+  }
+
+  return { args: out, transferables, byteLength };
+}
+
+/**
+ * Checks that every argument is a Uint8Array or undefined, over a buffer that
+ * is not detached. Throws INVALID_ARGUMENT naming the parameter.
+ */
+export function checkArgs(name: MethodName, spec: MethodSpec, args: readonly unknown[]): void {
+  for (let index = 0; index < args.length; index++) {
+    const value = args[index];
+    const param = spec.params[index] ?? `argument ${index + 1}`;
+
+    if (value === undefined) continue;
+
+    if (!(value instanceof Uint8Array)) {
+      throw new KeyStateError("INVALID_ARGUMENT", `${param} of ${name} must be a Uint8Array, got ${describeValue(value)}`);
+    }
+
+    // Node 20 drops a message whose transfer list holds a detached buffer
+    // without any error, so the call would never settle.
+    if (isDetached(value)) {
+      throw new KeyStateError(
+        "INVALID_ARGUMENT",
+        `${param} of ${name} is a view of a detached buffer, probably moved by an earlier call with { transfer: true }; pass bytes that are still attached`,
+      );
+    }
+  }
+}
+
+/** Sums the bytes of every Uint8Array among `args`. */
+export function argsByteLength(args: readonly unknown[]): number {
+  let total = 0;
+  for (const value of args) if (value instanceof Uint8Array) total += value.byteLength;
+  return total;
+}
+
+// A detached buffer has byteLength 0 and its slice() throws a TypeError.
+// ArrayBuffer.prototype.detached says it directly, but Node 20 lacks it.
+function isDetached(view: Uint8Array): boolean {
+  if (view.byteLength > 0 || !(view.buffer instanceof ArrayBuffer)) return false;
+
+  try {
+    view.buffer.slice(0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+// A SharedArrayBuffer cannot be transferred, and a view that starts after
+// byte 0 or ends before the buffer's end shares its buffer with other data.
+function ownsWholeBuffer(view: Uint8Array): boolean {
+  return view.buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength;
+}
