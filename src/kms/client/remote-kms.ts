@@ -1,3 +1,4 @@
+import { assertBytes } from "../../core/bytes.js";
 import { KeyStateError, type KeyStateErrorCode } from "../../errors.js";
 import { decodeBase64Url, encodeBase64Url } from "../../format/base64url.js";
 import { encodeContext, validateContext, type EncryptionContext } from "../../format/context.js";
@@ -365,12 +366,6 @@ function randomId(): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function assertBytes(value: unknown, name: string): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) {
-    throw new KeyStateError("INVALID_ARGUMENT", `${name} must be a Uint8Array, got ${value === null ? "null" : typeof value}`);
-  }
 }
 
 function nonNegative(value: number, name: string): number {

@@ -132,9 +132,11 @@ export function createKmsProxy(options: KmsProxyOptions): KmsProxy {
     let failure: KeyStateError | undefined;
 
     try {
-      const routed = await route(request, (p) => (principal = p));
-      plan = routed.plan;
-      result = routed.result;
+      result = await route(
+        request,
+        (p) => (principal = p),
+        (p) => (plan = p),
+      );
     } catch (error) {
       failure = asKeyStateError(error);
     }
@@ -188,14 +190,15 @@ export function createKmsProxy(options: KmsProxyOptions): KmsProxy {
   async function route(
     request: IncomingMessage,
     setPrincipal: (principal: AuthenticatedPrincipal) => void,
-  ): Promise<{ plan?: PlannedOperation; result: OperationResult }> {
+    setPlan: (plan: PlannedOperation) => void,
+  ): Promise<OperationResult> {
     const method = request.method ?? "GET";
     const parsedUrl = new URL(request.url ?? "/", "http://proxy.invalid");
     const path = parsedUrl.pathname;
 
     if (path === "/v1/health") {
       if (method !== "GET") throw methodNotAllowed(method, path);
-      return { result: { status: 200, body: { status: "ok", backend: backend.kind } } };
+      return { status: 200, body: { status: "ok", backend: backend.kind } };
     }
 
     // Authenticate, then rate-limit, then read the body: an unauthenticated
@@ -217,10 +220,12 @@ export function createKmsProxy(options: KmsProxyOptions): KmsProxy {
     }
 
     const plan = planRequest(method, parsedUrl, bodyBytes);
-    if (plan === "list") return { result: await listKeys(principal.principal) };
+    if (plan === "list") return listKeys(principal.principal);
 
+    // Set before the policy check, so a denied request is audited too.
+    setPlan(plan);
     await authorize(principal.principal, plan);
-    return { plan, result: await plan.run() };
+    return plan.run();
   }
 
   function planRequest(method: string, url: URL, bodyBytes: Uint8Array): PlannedOperation | "list" {
