@@ -361,6 +361,15 @@ describe("pool termination", () => {
     expect(sealed).toEqual(nobleXchacha(key, nonce24).encrypt(bytes(10, 1)));
   });
 
+  it.skipIf(typeof window === "undefined")("worker that fails to load rejects its calls", async () => {
+    const script = URL.createObjectURL(new Blob(["throw new Error('broken worker script')"], { type: "text/javascript" }));
+    const pool = await openPool({ size: 1, inlineThreshold: 0, createWorker: () => new Worker(script, { type: "module" }) });
+
+    const error = await rejection(pool.xchacha20poly1305.seal(key, nonce24, bytes(10, 1)));
+    expect(error.code).toBe("WORKER_TERMINATED");
+    URL.revokeObjectURL(script);
+  });
+
   it("test hooks are off by default", async () => {
     const pool = await openPool({ size: 1, inlineThreshold: 0 });
 
