@@ -20,6 +20,7 @@ import {
   chacha20XorInPlace,
   hchacha20,
 } from "./chacha20";
+import { chacha20Poly1305Segments } from "./chacha20poly1305";
 import {
   poly1305Blocks,
   poly1305Finish,
@@ -79,18 +80,32 @@ export function aeadAad(ptr: usize, length: usize): void {
 
 /** Encrypts `length` bytes at ptr in place and absorbs the ciphertext. */
 export function aeadEncrypt(ptr: usize, length: usize): void {
-  const counter = <u32>load<u64>(BLOCK_COUNTER);
-  store<u64>(BLOCK_COUNTER, chacha20XorInPlace(CHACHA, ptr, length, counter));
-  poly1305UpdatePadded(ptr, length);
+  const segments = length >> 8;
+  const tail = ptr + (segments << 8);
+  const tailLength = length & 255;
+
+  let counter = <u32>load<u64>(BLOCK_COUNTER);
+  counter = chacha20Poly1305Segments(CHACHA, ptr, segments, counter, 0);
+  counter = chacha20XorInPlace(CHACHA, tail, tailLength, counter);
+  poly1305UpdatePadded(tail, tailLength);
+
+  store<u64>(BLOCK_COUNTER, counter);
   store<u64>(DATA_LENGTH, load<u64>(DATA_LENGTH) + length);
 }
 
-/** Absorbs the `length` bytes of ciphertext at ptr, then decrypts them in place. */
+/** Absorbs the `length` bytes of ciphertext at ptr and decrypts them in place. */
 export function aeadDecrypt(ptr: usize, length: usize): void {
-  poly1305UpdatePadded(ptr, length);
+  const segments = length >> 8;
+  const tail = ptr + (segments << 8);
+  const tailLength = length & 255;
+
+  let counter = <u32>load<u64>(BLOCK_COUNTER);
+  counter = chacha20Poly1305Segments(CHACHA, ptr, segments, counter, 1);
+  poly1305UpdatePadded(tail, tailLength);
+  counter = chacha20XorInPlace(CHACHA, tail, tailLength, counter);
+
+  store<u64>(BLOCK_COUNTER, counter);
   store<u64>(DATA_LENGTH, load<u64>(DATA_LENGTH) + length);
-  const counter = <u32>load<u64>(BLOCK_COUNTER);
-  store<u64>(BLOCK_COUNTER, chacha20XorInPlace(CHACHA, ptr, length, counter));
 }
 
 /** Writes the 16-byte tag to out and clears every secret. */
@@ -131,9 +146,9 @@ export function aeadSeal(
 }
 
 /**
- * One-call open: checks the tag at tagPtr against the ciphertext first and
- * decrypts in place only when it matches. Returns 1 when it matched, 0 (with
- * the ciphertext left as it was) otherwise.
+ * One-call open: decrypts `dataLength` bytes at dataPtr in place and checks
+ * the tag at tagPtr. Returns 1 when it matched; otherwise overwrites the
+ * decrypted bytes with zeros and returns 0.
  */
 export function aeadOpen(
   keyPtr: usize,
@@ -147,14 +162,10 @@ export function aeadOpen(
 ): i32 {
   aeadInit(keyPtr, noncePtr, extended);
   aeadAad(aadPtr, aadLength);
-  poly1305UpdatePadded(dataPtr, dataLength);
-  store<u64>(DATA_LENGTH, dataLength);
+  aeadDecrypt(dataPtr, dataLength);
 
-  computeTag(SCRATCH);
-  const equal = tagsEqual(SCRATCH, tagPtr);
-  if (equal != 0) chacha20XorInPlace(CHACHA, dataPtr, dataLength, 1);
-
-  aeadWipe();
+  const equal = aeadVerify(tagPtr);
+  if (equal == 0) memory.fill(dataPtr, 0, dataLength);
   return equal;
 }
 

@@ -11,6 +11,8 @@ const STATE: usize = memory.data(80, 16);
 const R = STATE;
 const S = STATE + 20;
 const H = STATE + 36;
+export const POLY_R = R;
+export const POLY_H = H;
 const BLOCK = STATE + 64;
 
 const MASK26: u64 = 0x3ffffff;
