@@ -361,7 +361,7 @@ export class Pkcs11Backend implements KmsBackend {
   async #find(ref: VersionRef, algorithm: KmsAlgorithm): Promise<VersionObject> {
     const match = (key: KeyObjects | undefined) => key?.versions.find((v) => v.version === ref.version && v.id === ref.id);
 
-    let key = await this.#keyOf(ref.name);
+    let key: KeyObjects | undefined = await this.#keyOf(ref.name);
     let object = match(key);
     if (object === undefined) {
       // Another process may have rotated the key since the last search.

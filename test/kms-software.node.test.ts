@@ -1,0 +1,102 @@
+import { createPublicKey, verify as nodeVerify } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { FileStore } from "../src/backends/file-store.js";
+import { MemoryStore } from "../src/backends/memory-store.js";
+import { isKeyStateError } from "../src/errors.js";
+import { RemoteKms } from "../src/kms/client/index.js";
+import { createKmsProxy, issueToken, SoftwareBackend, type KmsProxy } from "../src/kms/server/index.js";
+import { startKmsServe, type KmsServeHandle } from "../src/kms/server/serve.js";
+
+const app = issueToken("app");
+
+describe("software backend over a MemoryStore", () => {
+  let proxy: KmsProxy;
+  let kms: RemoteKms;
+
+  beforeAll(async () => {
+    const backend = new SoftwareBackend(new MemoryStore({ cryptoKeys: false }));
+    proxy = createKmsProxy({ backend, tokens: { principals: [app.credential] } });
+    kms = new RemoteKms({ url: await proxy.listen(), token: app.token, retries: 0 });
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  it("wraps across a rotation", async () => {
+    await kms.createKey("master", "AES-256-GCM");
+    const old = await kms.wrap("master", new Uint8Array(32).fill(4), { context: { a: "1" } });
+    await kms.rotateKey("master");
+    const fresh = await kms.generateDataKey("master");
+
+    expect(fresh.keyVersion).toBe(2);
+    expect((await kms.unwrap(old.wrappedKey, { context: { a: "1" } })).plaintext).toEqual(new Uint8Array(32).fill(4));
+    expect((await kms.unwrap(fresh.wrappedKey)).plaintext).toEqual(fresh.plaintext);
+  });
+
+  it("signs with ECDSA P-256 and Ed25519", async () => {
+    const message = new TextEncoder().encode("software signature");
+    await kms.createKey("ec", "ECDSA-P256");
+    await kms.createKey("ed", "ED25519");
+
+    const ec = await kms.sign("ec", message);
+    const ecKey = createPublicKey({ key: Buffer.from((await kms.getPublicKey("ec")).spki), format: "der", type: "spki" });
+    expect(nodeVerify("sha256", message, { key: ecKey, dsaEncoding: "ieee-p1363" }, ec.signature)).toBe(true);
+
+    const ed = await kms.sign("ed", message);
+    const edKey = createPublicKey({ key: Buffer.from((await kms.getPublicKey("ed")).spki), format: "der", type: "spki" });
+    expect(nodeVerify(null, message, edKey, ed.signature)).toBe(true);
+  });
+
+  it("rejects a second key of the same name", async () => {
+    const error = await kms.createKey("master", "AES-256-GCM").catch((e: unknown) => e);
+    expect(isKeyStateError(error, "KEY_EXISTS")).toBe(true);
+  });
+
+  it("rejects signing with a wrapping key", async () => {
+    const error = await kms.sign("master", new Uint8Array(4)).catch((e: unknown) => e);
+    expect(isKeyStateError(error, "WRONG_PURPOSE")).toBe(true);
+  });
+});
+
+describe("kms serve over a FileStore", () => {
+  let directory: string;
+  let handle: KmsServeHandle;
+
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), "keystate-kms-store-"));
+    const store = await FileStore.open(join(directory, "store"), { passphrase: "correct horse" }, { create: true, scryptLogN: 10 });
+    await store.close();
+    writeFileSync(join(directory, "tokens.json"), JSON.stringify({ principals: [app.credential] }));
+
+    handle = await startKmsServe(
+      ["--tokens", join(directory, "tokens.json"), "--store", join(directory, "store")],
+      { KEYSTATE_PASSPHRASE: "correct horse" },
+      pino({ level: "silent" }),
+    );
+  });
+
+  afterAll(async () => {
+    await handle?.stop();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it("serves keys kept in the store", async () => {
+    const kms = new RemoteKms({ url: handle.url, token: app.token, retries: 0 });
+    await kms.createKey("filed", "AES-256-GCM");
+    const wrapped = await kms.wrap("filed", new Uint8Array(32).fill(8));
+
+    expect((await kms.unwrap(wrapped.wrappedKey)).plaintext).toEqual(new Uint8Array(32).fill(8));
+    expect((await kms.listKeys()).map((key) => key.name)).toEqual(["filed"]);
+  });
+
+  it("serve rejects a missing backend", async () => {
+    const error = await startKmsServe(["--tokens", join(directory, "tokens.json")], {}, pino({ level: "silent" })).catch((e: unknown) => e);
+    expect(isKeyStateError(error, "INVALID_ARGUMENT")).toBe(true);
+  });
+});
