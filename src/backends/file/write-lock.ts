@@ -68,11 +68,14 @@ export class WriteLock {
     }
   }
 
-  /** Takes the lock if it is free or abandoned; returns undefined when a live writer holds it. */
+  /**
+   * Takes the lock if it is free, or returns undefined. An abandoned lock is
+   * removed on the way, so the next attempt can take it.
+   */
   static async tryAcquire(path: string, timing: LockTiming = DEFAULT_LOCK_TIMING): Promise<WriteLock | undefined> {
     const owner: LockOwner = {
       pid: process.pid,
-      hostname: hostname(),
+      hostname: localHostname(),
       createdAt: Date.now(),
       token: randomBytes(16).toString("hex"),
     };
@@ -148,7 +151,23 @@ function isAbandoned(owner: LockOwner | undefined, modifiedAtMs: number, timing:
   if (owner === undefined) return Date.now() - modifiedAtMs > timing.staleAfterMs;
 
   if (Date.now() - owner.createdAt > timing.staleAfterMs) return true;
-  return owner.hostname === hostname() && !isProcessAlive(owner.pid);
+  return owner.hostname === localHostname() && !isProcessAlive(owner.pid);
+}
+
+let cachedHostname: string | undefined;
+
+function localHostname(): string {
+  if (cachedHostname !== undefined) return cachedHostname;
+
+  try {
+    cachedHostname = hostname();
+  } catch {
+    // NOTE: Deno without --allow-sys refuses os.hostname(). Every such
+    // process then writes this placeholder and treats the other's locks as
+    // local, so stores shared between hosts need the permission.
+    cachedHostname = "unknown-host";
+  }
+  return cachedHostname;
 }
 
 function isProcessAlive(pid: number): boolean {
@@ -157,8 +176,10 @@ function isProcessAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    // EPERM: the process exists but belongs to another user.
-    return errorCode(error) === "EPERM";
+    // Only ESRCH proves that no such process exists. EPERM means it belongs
+    // to another user, and Deno without --allow-run rejects the call, so in
+    // both cases the lock waits for staleAfterMs instead.
+    return errorCode(error) !== "ESRCH";
   }
 }
 
