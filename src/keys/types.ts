@@ -18,9 +18,17 @@ export type KeyAlgorithm =
  */
 export type KeyVersionStatus = "primary" | "active" | "disabled" | "destroyed";
 
-/** Counters a version accumulates; bytes counts plaintext or message bytes. */
+/**
+ * Counters a version accumulates. They count what the version produced:
+ * encryptions, envelope wraps, signatures and MACs, because the wear-out
+ * limits of keys concern those; decryptions and verifications are not
+ * counted. The client batches the store writes, so the stored counters may
+ * lag the truth by up to its flush interval.
+ */
 export interface KeyUsage {
+  /** Number of operations. */
   operations: number;
+  /** Plaintext or message bytes those operations processed. */
   bytes: number;
 }
 

@@ -1,0 +1,331 @@
+import { KeyStateError } from "../errors.js";
+import { ready, type WasmSource } from "../core/index.js";
+import type { AuditRecorder } from "../audit/types.js";
+import type { KeyStore } from "../backends/key-store.js";
+import { validateContext, type EncryptionContext } from "../format/context.js";
+import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from "../format/header.js";
+import { toText } from "../format/text.js";
+import { assertKeyName } from "../keys/names.js";
+import type { KeyInfo, KeyVersionInfo } from "../keys/types.js";
+import type { Authorizer } from "../policy/types.js";
+import * as admin from "./administration.js";
+import type { CreateKeyOptions, DestroyOptions, RevokeOptions } from "./administration.js";
+import { MemoryAuditRecorder } from "./defaults/memory-audit-recorder.js";
+import { OpeningPrincipalAuthorizer } from "./defaults/opening-principal-authorizer.js";
+import { decrypt, encrypt, type EncryptOptions } from "./encryption.js";
+import { openBytes, sealBytes } from "./envelope.js";
+import { DEFAULT_CHUNK_SIZE, openStream, sealStream } from "./envelope-stream.js";
+import { bytesOf, isAsyncIterable, isReadableStream, optionsOf, type BytesLike } from "./inputs.js";
+import { KeyCache } from "./key-cache.js";
+import { mac, verifyMac } from "./mac.js";
+import type { ClientPool, Runtime } from "./runtime.js";
+import { exportPublicKey, sign, verify, type ExportPublicKeyOptions, type PublicJwk, type VerifyOptions } from "./signing.js";
+import { iterableToStream, streamToIterable } from "./streams.js";
+import { SyncKeyState } from "./sync.js";
+import { UsageCounter } from "./usage-counter.js";
+
+/** Options of KeyState.open. */
+export interface KeyStateOptions {
+  /** Where keys live: MemoryStore, FileStore, an IndexedDB store ... */
+  store: KeyStore;
+  /** Who acts: the name the authorizer decides on and the audit log records. */
+  principal: string;
+  /** The access policy. Default: allow the opening principal everything (OpeningPrincipalAuthorizer). */
+  authorizer?: Authorizer;
+  /** Where audit events go. Default: the latest 1000 events in memory (MemoryAuditRecorder). */
+  audit?: AuditRecorder;
+  /** Current time in milliseconds since the Unix epoch. Default Date.now. */
+  clock?: () => number;
+  /** A worker pool (keystate/pool) for XChaCha20-Poly1305 of direct and single-message envelope encryption. */
+  pool?: ClientPool;
+  /** Where the WASM core comes from; see ready() in keystate/core. */
+  wasm?: WasmSource;
+  /**
+   * Milliseconds a key read from the store is used before the store is asked
+   * again, so changes by other writers (another process, tab or the CLI)
+   * take effect within this time. Default 1000; 0 reads the store on every operation.
+   */
+  cacheTtl?: number;
+  /** Milliseconds between batched writes of usage counters. Default 1000. */
+  usageFlushInterval?: number;
+}
+
+/** Options of seal and open. */
+export interface SealOptions extends EncryptOptions {
+  /** Streams only: plaintext bytes per chunk, 1024 to 4194304. Default 65536. */
+  chunkSize?: number;
+}
+
+/**
+ * The KeyState client: keys by name, and every operation on them checked
+ * against the policy and recorded in the audit log. Create it with
+ * `await KeyState.open({ store, principal })`.
+ *
+ * Errors are KeyStateError with a `code`. Common to most methods:
+ * INVALID_ARGUMENT (bad argument), KEY_NOT_FOUND, WRONG_PURPOSE (the key is
+ * for something else), POLICY_DENIED, AUDIT_FAILED (a fail-closed audit log
+ * could not record the event), NOT_READY (after close()).
+ */
+export class KeyState {
+  readonly #runtime: Runtime;
+  /** Synchronous encrypt, decrypt, sign and verify for core algorithms, after `await ks.load(name)`. */
+  readonly sync: SyncKeyState;
+
+  private constructor(runtime: Runtime) {
+    this.#runtime = runtime;
+    this.sync = new SyncKeyState(runtime);
+  }
+
+  /** Loads the WASM core and returns a client. Throws INVALID_ARGUMENT, WASM_LOAD_FAILED. */
+  static async open(options: KeyStateOptions): Promise<KeyState> {
+    const checked = optionsOf<KeyStateOptions>(options);
+    const store = checked.store;
+    if (store === undefined || typeof store.getKey !== "function" || typeof store.putKey !== "function") {
+      throw new KeyStateError("INVALID_ARGUMENT", "options.store must be a KeyStore, for example new MemoryStore()");
+    }
+    if (typeof checked.principal !== "string" || checked.principal.length === 0) {
+      throw new KeyStateError("INVALID_ARGUMENT", "options.principal must be a non-empty string naming who acts, for example \"alice\"");
+    }
+
+    const principal = checked.principal;
+    const clock = checked.clock ?? Date.now;
+    const cacheTtl = nonNegative(checked.cacheTtl, 1000, "cacheTtl");
+    const flushInterval = nonNegative(checked.usageFlushInterval, 1000, "usageFlushInterval");
+
+    await ready(checked.wasm);
+
+    return new KeyState({
+      principal,
+      store,
+      authorizer: checked.authorizer ?? new OpeningPrincipalAuthorizer(principal),
+      audit: checked.audit ?? new MemoryAuditRecorder({ clock }),
+      clock,
+      pool: checked.pool,
+      cache: new KeyCache(store, cacheTtl, clock),
+      usage: new UsageCounter(store, flushInterval, clock),
+      closed: false,
+    });
+  }
+
+  /** The principal this client acts for. */
+  get principal(): string {
+    return this.#runtime.principal;
+  }
+
+  /** The audit recorder in use: the one passed to open, or the in-memory default. */
+  get audit(): AuditRecorder {
+    return this.#runtime.audit;
+  }
+
+  /** Creates a key with one primary version. Policy operation "admin". Throws KEY_EXISTS, UNSUPPORTED_ALGORITHM. */
+  async createKey(name: string, options: CreateKeyOptions): Promise<KeyInfo> {
+    return admin.createKey(this.#runtime, name, options);
+  }
+
+  /** Returns a key's metadata (never material). Needs any allowed operation on the key. */
+  async getKey(name: string): Promise<KeyInfo> {
+    return admin.getKey(this.#runtime, name);
+  }
+
+  /** Returns the metadata of every key on which the principal has any allowed operation. */
+  async listKeys(): Promise<KeyInfo[]> {
+    return admin.listKeys(this.#runtime);
+  }
+
+  /**
+   * Encrypts with the primary version of an encrypt key. The result carries
+   * the key name and version id in its header (see docs/format.md), so
+   * decrypt needs no key name. Strings are encoded as UTF-8.
+   */
+  async encrypt(name: string, plaintext: BytesLike, options?: EncryptOptions): Promise<Uint8Array> {
+    return encrypt(this.#runtime, name, plaintext, options);
+  }
+
+  /** Like encrypt, returning the text form: "ks1." and base64url. */
+  async encryptToString(name: string, plaintext: BytesLike, options?: EncryptOptions): Promise<string> {
+    return toText(await encrypt(this.#runtime, name, plaintext, options));
+  }
+
+  /**
+   * Decrypts what encrypt returned (bytes or the text form), with the key
+   * version its header names and the same context. Throws DECRYPT_FAILED and
+   * nothing more specific for any problem with the ciphertext, its key
+   * version or the context; INVALID_ARGUMENT only for arguments of the wrong type.
+   */
+  async decrypt(ciphertext: Uint8Array | string, options?: EncryptOptions): Promise<Uint8Array> {
+    return decrypt(this.#runtime, ciphertext, options);
+  }
+
+  /** Signs with the primary version: Ed25519 (64 bytes) or ECDSA P-256 r || s (64 bytes). */
+  async sign(name: string, message: BytesLike): Promise<Uint8Array> {
+    return sign(this.#runtime, name, message);
+  }
+
+  /** Returns whether a usable version (primary, active) signed `message`; false for disabled or destroyed versions. */
+  async verify(name: string, message: BytesLike, signature: Uint8Array, options?: VerifyOptions): Promise<boolean> {
+    return verify(this.#runtime, name, message, signature, options);
+  }
+
+  /** Computes an HMAC-SHA256 tag (32 bytes) with the primary version. */
+  async mac(name: string, message: BytesLike): Promise<Uint8Array> {
+    return mac(this.#runtime, name, message);
+  }
+
+  /** Returns whether a usable version made `tag`, comparing in constant time. Policy operation "verify". */
+  async verifyMac(name: string, message: BytesLike, tag: Uint8Array): Promise<boolean> {
+    return verifyMac(this.#runtime, name, message, tag);
+  }
+
+  /**
+   * Envelope encryption with a wrap key: a fresh 32-byte data key encrypts
+   * the data with XChaCha20-Poly1305, and the wrap key's primary version
+   * wraps the data key into the header. Bytes give bytes. A ReadableStream
+   * gives a ReadableStream and an AsyncIterable an AsyncIterable, encrypted
+   * chunk by chunk as it is read, in bounded memory whatever the length.
+   * Policy operation "encrypt".
+   */
+  seal(name: string, data: BytesLike, options?: SealOptions): Promise<Uint8Array>;
+  seal(name: string, data: ReadableStream<Uint8Array>, options?: SealOptions): Promise<ReadableStream<Uint8Array>>;
+  seal(name: string, data: AsyncIterable<Uint8Array>, options?: SealOptions): Promise<AsyncIterable<Uint8Array>>;
+  async seal(
+    name: string,
+    data: BytesLike | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+    options?: SealOptions,
+  ): Promise<Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>> {
+    assertKeyName(name);
+    const { context, chunkSize } = sealOptions(options);
+
+    if (isReadableStream(data)) {
+      return iterableToStream(await sealStream(this.#runtime, name, streamToIterable(data), context, chunkSize));
+    }
+    if (isAsyncIterable(data)) return sealStream(this.#runtime, name, data, context, chunkSize);
+
+    return sealBytes(this.#runtime, name, bytesOf(data, "data"), context);
+  }
+
+  /** Like seal for bytes or a string, returning the text form. */
+  async sealToString(name: string, data: BytesLike, options?: EncryptOptions): Promise<string> {
+    assertKeyName(name);
+    const { context } = sealOptions(options);
+    return toText(await sealBytes(this.#runtime, name, bytesOf(data, "data"), context));
+  }
+
+  /**
+   * Opens what seal returned, in the same shape: bytes (or text form) give
+   * bytes, a stream gives a stream. A stream's chunks are each authentic when
+   * released; the whole is complete and in order only if the stream ends
+   * without error. Throws (or errors the stream with) DECRYPT_FAILED for any
+   * problem with the input. Policy operation "decrypt".
+   */
+  open(envelope: Uint8Array | string, options?: EncryptOptions): Promise<Uint8Array>;
+  open(envelope: ReadableStream<Uint8Array>, options?: EncryptOptions): Promise<ReadableStream<Uint8Array>>;
+  open(envelope: AsyncIterable<Uint8Array>, options?: EncryptOptions): Promise<AsyncIterable<Uint8Array>>;
+  async open(
+    envelope: Uint8Array | string | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+    options?: EncryptOptions,
+  ): Promise<Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>> {
+    const context = validateContext(optionsOf<EncryptOptions>(options).context);
+
+    if (isReadableStream(envelope)) return iterableToStream(await openStream(this.#runtime, streamToIterable(envelope), context));
+    if (isAsyncIterable(envelope)) return openStream(this.#runtime, envelope, context);
+    if (envelope instanceof Uint8Array || typeof envelope === "string") return openBytes(this.#runtime, envelope, context);
+
+    throw new KeyStateError(
+      "INVALID_ARGUMENT",
+      "envelope must be a Uint8Array, a \"ks1.\" string, a ReadableStream or an AsyncIterable of Uint8Array",
+    );
+  }
+
+  /** Adds a new primary version; the old primary stays active and keeps decrypting. Policy operation "rotate". */
+  async rotate(name: string): Promise<KeyVersionInfo> {
+    return admin.rotate(this.#runtime, name);
+  }
+
+  /** Makes an active version primary; the old primary becomes active. Policy operation "rotate". */
+  async promote(name: string, options: { version: number }): Promise<KeyInfo> {
+    return admin.promote(this.#runtime, name, options);
+  }
+
+  /**
+   * Disables a version: it stops decrypting, verifying and unwrapping. The
+   * primary can be revoked only with `promote` naming an active version to
+   * take its place. Policy operation "revoke".
+   */
+  async revoke(name: string, options: RevokeOptions): Promise<KeyInfo> {
+    return admin.revoke(this.#runtime, name, options);
+  }
+
+  /** Makes a disabled version active again. Policy operation "revoke". */
+  async enable(name: string, options: { version: number }): Promise<KeyInfo> {
+    return admin.enable(this.#runtime, name, options);
+  }
+
+  /**
+   * Removes a version's material for good; its ciphertexts can never be
+   * decrypted again. Needs `confirm: true` (else CONFIRMATION_REQUIRED), and
+   * `promote` when the version is the primary. Policy operation "destroy".
+   */
+  async destroy(name: string, options: DestroyOptions): Promise<KeyInfo> {
+    return admin.destroy(this.#runtime, name, options);
+  }
+
+  /**
+   * Exports a sign key's public key as a JWK: OKP/Ed25519 (alg EdDSA) or
+   * EC/P-256 (alg ES256), with `kid` "<name>:<version id in 8 hex digits>".
+   * Policy operation "verify". Throws KEY_DISABLED, KEY_DESTROYED.
+   */
+  async exportPublicKey(name: string, options?: ExportPublicKeyOptions): Promise<PublicJwk> {
+    return exportPublicKey(this.#runtime, name, options);
+  }
+
+  /**
+   * Loads every usable version of a key for the synchronous forms, and keeps
+   * them loaded across rotations seen by this client. Needs any allowed operation.
+   */
+  async load(name: string): Promise<void> {
+    return admin.load(this.#runtime, name);
+  }
+
+  /** Writes pending usage counters to the store now. */
+  async flush(): Promise<void> {
+    return this.#runtime.usage.flush();
+  }
+
+  /** Flushes usage counters, wipes loaded material and closes the client (not the store). */
+  async close(): Promise<void> {
+    if (this.#runtime.closed) return;
+    this.#runtime.closed = true;
+
+    try {
+      await this.#runtime.usage.flush();
+    } finally {
+      this.#runtime.usage.stop();
+      this.#runtime.cache.clear();
+    }
+  }
+
+  toJSON(): { principal: string } {
+    return { principal: this.#runtime.principal };
+  }
+}
+
+function sealOptions(options: unknown): { context: EncryptionContext | undefined; chunkSize: number } {
+  const { context, chunkSize } = optionsOf<SealOptions>(options);
+  const size = chunkSize ?? DEFAULT_CHUNK_SIZE;
+
+  if (!Number.isSafeInteger(size) || size < MIN_CHUNK_SIZE || size > MAX_CHUNK_SIZE) {
+    throw new KeyStateError(
+      "INVALID_ARGUMENT",
+      `chunkSize must be an integer from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE} bytes, got ${String(chunkSize)}`,
+    );
+  }
+  return { context: validateContext(context), chunkSize: size };
+}
+
+function nonNegative(value: unknown, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new KeyStateError("INVALID_ARGUMENT", `options.${name} must be a number of milliseconds, 0 or more, got ${String(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,58 @@
+import { assertBytes, constantTimeEqual } from "../core/bytes.js";
+import type { MacEngine } from "../crypto/engine.js";
+import { assertKeyName } from "../keys/names.js";
+import { isUsable } from "../keys/versions.js";
+import { bytesOf } from "./inputs.js";
+import { audited, authorize, keyFor, type Runtime } from "./runtime.js";
+
+/** Computes a MAC with the primary version of a mac key. See KeyState.mac. */
+export function mac(runtime: Runtime, name: unknown, message: unknown): Promise<Uint8Array> {
+  assertKeyName(name);
+  const data = bytesOf(message, "message");
+
+  return audited(runtime, "mac", { keyName: name }, async (note) => {
+    const key = await keyFor(runtime, name, ["mac"]);
+    const version = key.primary;
+    note.keyVersion = version.version;
+    note.bytes = data.length;
+
+    await authorize(runtime, "mac", name);
+
+    const tag = await (key.engine as MacEngine).mac(await key.material(version), data);
+    runtime.usage.add(name, version.version, data.length);
+    return tag;
+  });
+}
+
+/**
+ * Checks a MAC against every usable version, the primary first, comparing
+ * tags in constant time. The policy decides on "verify".
+ */
+export function verifyMac(runtime: Runtime, name: unknown, message: unknown, tag: unknown): Promise<boolean> {
+  assertKeyName(name);
+  const data = bytesOf(message, "message");
+  assertBytes(tag, "tag");
+
+  return audited(runtime, "verify", { keyName: name }, async (note) => {
+    const key = await keyFor(runtime, name, ["mac"]);
+    note.bytes = data.length;
+
+    await authorize(runtime, "verify", name);
+
+    const engine = key.engine as MacEngine;
+    const versions = key.info.versions
+      .filter((version) => isUsable(version.status))
+      .sort((a, b) => (a.status === "primary" ? -1 : b.status === "primary" ? 1 : b.version - a.version));
+
+    for (const version of versions) {
+      const expected = await engine.mac(await key.material(version), data);
+      if (constantTimeEqual(expected, tag)) {
+        note.keyVersion = version.version;
+        return true;
+      }
+    }
+
+    note.failedWith = "VERIFY_FAILED";
+    return false;
+  });
+}
