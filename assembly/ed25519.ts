@@ -43,7 +43,6 @@ const T: usize = 3 * FE_SIZE;
 // Affine point prepared for mixed addition: y + x, y - x and 2 d x y, padded
 // to 128 bytes so a table row is whole 16-byte vectors.
 const NIELS_SIZE: usize = 128;
-const NIELS_USED: usize = 3 * FE_SIZE;
 const YPLUSX: usize = 0;
 const YMINUSX: usize = FE_SIZE;
 const XY2D: usize = 2 * FE_SIZE;
@@ -53,7 +52,7 @@ const CACHED_SIZE: usize = 4 * FE_SIZE;
 const CACHED_Z: usize = 2 * FE_SIZE;
 const T2D: usize = 3 * FE_SIZE;
 
-// Fixed-base table for signing: row j holds k * 256^j * B for k = 1..8.
+// Fixed-base table for signing: row j contains k * 256^j * B for k = 1..8.
 const BASE_ROWS: usize = 32;
 const BASE_ROW_SIZE: usize = 8 * NIELS_SIZE;
 // Odd multiples B, 3B, ..., 127B for verification (width-8 windows).
@@ -73,9 +72,9 @@ const BASE_TABLE: usize = BASE + POINT_SIZE;
 const VERIFY_BASE_TABLE: usize = BASE_TABLE + BASE_ROWS * BASE_ROW_SIZE;
 let initialised = false;
 
-// Per-call state and temporaries. Everything from SECRET to SECRET_END can
-// hold seeds, secret scalars, nonces or values derived from them, and is
-// wiped by wipeSecrets() before any signing export returns.
+// Per-call state and temporaries. Everything in the SECRET area can contain
+// seeds, secret scalars, nonces or values derived from them, and
+// wipeSecrets() overwrites it before any signing export returns.
 const SECRET_SIZE: usize =
   64 + 32 * 4 + 64 + 32 + SHA512_CONTEXT_SIZE + 8 * FE_SIZE + 4 * POINT_SIZE + CACHED_SIZE + 2 * NIELS_SIZE + 64;
 const SECRET: usize = memory.data(<i32>SECRET_SIZE, 16);
