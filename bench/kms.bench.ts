@@ -97,7 +97,7 @@ async function measureSeal(url: string, token: string) {
 
   const seal = (kms: RemoteKms) => async () => {
     const dataKey = await kms.generateDataKey("master", { bytes: MESSAGE_BYTES });
-    const key = await crypto.subtle.importKey("raw", dataKey.plaintext, "AES-GCM", false, ["encrypt"]);
+    const key = await crypto.subtle.importKey("raw", dataKey.plaintext as Uint8Array<ArrayBuffer>, "AES-GCM", false, ["encrypt"]);
     dataKey.plaintext.fill(0);
     const iv = crypto.getRandomValues(new Uint8Array(12));
     return crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, message);
