@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -546,6 +546,18 @@ describe("FileStore entry names", () => {
 
     expect((await store.getKey("../escape"))?.revision).toBe(1);
     expect(await listFilesRecursively(join(directory, "keys"))).toEqual([join(directory, "keys", "%2e%2e%2fescape.json")]);
+  });
+
+  it("hashes a long name into the file name", async () => {
+    const store = await openStore();
+    const name = "A".repeat(128);
+    await store.putKey(sampleKey(name), null);
+
+    const files = await listFilesRecursively(join(directory, "keys"));
+
+    expect(files).toEqual([join(directory, "keys", `~${createHash("sha256").update(name).digest("hex")}.json`)]);
+    expect((await store.getKey(name))?.value.info.name).toBe(name);
+    expect((await store.listKeys()).map((info) => info.name)).toEqual([name]);
   });
 
   it("rejects an empty name", async () => {

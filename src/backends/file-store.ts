@@ -6,7 +6,7 @@ import type { KeyInfo } from "../keys/types.js";
 import type { KeyStore, Revisioned, StoredKey } from "./key-store.js";
 import { syncDirectory, TEMPORARY_SUFFIX, writeFileAtomic } from "./file/atomic-write.js";
 import { toPlainJson } from "./file/canonical-json.js";
-import { decodeEntryName, encodeEntryName } from "./file/entry-names.js";
+import { fileStemFor, MAX_ENTRY_NAME_LENGTH } from "./file/entry-names.js";
 import {
   corrupt,
   parseDocumentEntry,
@@ -141,19 +141,22 @@ export class FileStore implements KeyStore {
 
   /** Lists the metadata of every key, sorted by name. Throws STORE_CORRUPT for any damaged or unexpected file. */
   async listKeys(): Promise<KeyInfo[]> {
+    this.assertOpen();
     const folder = join(this.directory, FOLDERS.key);
-    const names = await this.listEntryNames(folder);
+    const files = await listEntryFiles(folder);
 
     const keys = await Promise.all(
-      names.map(async (name) => {
-        const path = this.entryPath("key", name);
+      files.map(async (file) => {
+        const path = join(folder, file);
         const text = await readIfExists(path);
         if (text === undefined) return undefined; // Removed between readdir and read; no store call removes keys today.
+
+        const name = entryNameOf(text, file, path);
         return (await parseKeyEntry(this.context(path), text, name, false)).value.info;
       }),
     );
 
-    return keys.filter((info): info is KeyInfo => info !== undefined).sort((a, b) => (a.name < b.name ? -1 : 1));
+    return keys.filter((info): info is KeyInfo => info !== undefined).sort((a, b) => compareNames(a.name, b.name));
   }
 
   /**
@@ -241,29 +244,6 @@ export class FileStore implements KeyStore {
     if (created !== undefined) await syncDirectory(this.directory);
   }
 
-  private async listEntryNames(folder: string): Promise<string[]> {
-    let files: string[];
-    try {
-      files = await readdir(folder);
-    } catch (error) {
-      if (errorCode(error) === "ENOENT") return [];
-      throw error;
-    }
-
-    const names: string[] = [];
-    for (const file of files) {
-      if (file.startsWith(".")) continue; // temporary files of writes in progress or interrupted
-
-      const stem = file.endsWith(".json") ? file.slice(0, -".json".length) : undefined;
-      const name = stem === undefined ? undefined : decodeEntryName(stem);
-      if (name === undefined || encodeEntryName(name, "key") !== stem) {
-        throw corrupt(join(folder, file), "the store did not write a file of this name; move it out of the store directory");
-      }
-      names.push(name);
-    }
-    return names;
-  }
-
   /**
    * Deletes temporary files that interrupted writes left behind. It runs only
    * when the lock is free, and skips files younger than the stale-lock age,
@@ -294,7 +274,7 @@ export class FileStore implements KeyStore {
 
   private entryPath(kind: EntryKind, name: string): string {
     this.assertOpen();
-    return join(this.directory, FOLDERS[kind], `${encodeEntryName(name, kind)}.json`);
+    return join(this.directory, FOLDERS[kind], `${fileStemFor(name, kind)}.json`);
   }
 
   private context(path: string): EntryContext {
@@ -387,6 +367,40 @@ function conflict(kind: EntryKind, name: string, expected: number | null, found:
         ? `${what} does not exist any more (expected revision ${expected})`
         : `${what} changed since it was read (expected revision ${expected}, found ${found})`;
   return new KeyStateError("CONFLICT", `${detail}; read it again and retry`);
+}
+
+/** Lists the entry files of a folder, skipping the hidden temporary files of writes in progress or interrupted. */
+async function listEntryFiles(folder: string): Promise<string[]> {
+  try {
+    return (await readdir(folder)).filter((file) => !file.startsWith("."));
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return [];
+    throw error;
+  }
+}
+
+/**
+ * Returns the entry name recorded in an entry file, checking that the file
+ * is at the path that name maps to. Authentication of the whole file follows.
+ */
+function entryNameOf(text: string, file: string, path: string): string {
+  let name: unknown;
+  try {
+    name = (JSON.parse(text) as { name?: unknown }).name;
+  } catch {
+    throw corrupt(path, "it is not valid JSON (the file may be truncated)");
+  }
+
+  const valid = typeof name === "string" && name.length > 0 && name.length <= MAX_ENTRY_NAME_LENGTH;
+  if (!valid || `${fileStemFor(name, "key")}.json` !== file) {
+    throw corrupt(path, "the store did not write a file of this name; move it out of the store directory");
+  }
+  return name;
+}
+
+function compareNames(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {

@@ -1,51 +1,51 @@
+import { createHash } from "node:crypto";
 import { KeyStateError } from "../../errors.js";
 
-/** Longest encoded file name the store writes, below the 255-byte limit of common file systems with room for ".json" and temporary suffixes. */
-const MAX_ENCODED_LENGTH = 200;
+/** Longest entry name the store accepts, in UTF-16 code units. */
+export const MAX_ENTRY_NAME_LENGTH = 1024;
+
+/**
+ * Longest readable file name stem. Longer stems are replaced by a hash, which
+ * keeps every file name, with ".json" and the temporary-file affixes, well
+ * below the 255-byte limit of common file systems.
+ */
+const MAX_READABLE_STEM_LENGTH = 120;
 
 const UNRESERVED = /^[a-z0-9_-]$/;
 
 /**
- * Turns a key or document name into a file name stem. Lower-case letters,
- * digits, "-" and "_" stay as they are; every other UTF-8 byte becomes %hh.
- * Upper-case letters are escaped too, so two names never share a file on
- * case-insensitive file systems (macOS, Windows), and no name can contain a
- * path separator or start with a dot.
- * Throws INVALID_ARGUMENT for an empty name or one whose file name would be too long.
+ * Returns the file name stem of a key or document. Lower-case letters,
+ * digits, "-" and "_" stay as they are, and every other UTF-8 byte becomes
+ * %hh. Upper-case letters are escaped too, so two names never share a file on
+ * case-insensitive file systems (macOS, Windows), and no stem contains a path
+ * separator or starts with a dot. A stem longer than 120 characters becomes
+ * "~" and the SHA-256 of the name in hex; the name itself is inside the file.
+ * Throws INVALID_ARGUMENT for an empty or overlong name.
  */
-export function encodeEntryName(name: string, what: "key" | "document"): string {
-  if (typeof name !== "string" || name.length === 0) {
-    throw new KeyStateError("INVALID_ARGUMENT", `The ${what} name must be a non-empty string`);
-  }
-
-  let encoded = "";
-  for (const character of name) {
-    if (UNRESERVED.test(character)) {
-      encoded += character;
-      continue;
-    }
-    for (const byte of new TextEncoder().encode(character)) {
-      encoded += `%${byte.toString(16).padStart(2, "0")}`;
-    }
-  }
-
-  if (encoded.length > MAX_ENCODED_LENGTH) {
+export function fileStemFor(name: string, what: "key" | "document"): string {
+  if (typeof name !== "string" || name.length === 0 || name.length > MAX_ENTRY_NAME_LENGTH) {
     throw new KeyStateError(
       "INVALID_ARGUMENT",
-      `The ${what} name "${name.slice(0, 40)}..." is too long for the file store; use a name of at most ${MAX_ENCODED_LENGTH} lower-case ASCII characters`,
+      `The ${what} name must be a string of 1 to ${MAX_ENTRY_NAME_LENGTH} characters, got ${describeName(name)}`,
     );
   }
 
-  return encoded;
+  let stem = "";
+  for (const character of name) {
+    if (UNRESERVED.test(character)) {
+      stem += character;
+      continue;
+    }
+    for (const byte of new TextEncoder().encode(character)) {
+      stem += `%${byte.toString(16).padStart(2, "0")}`;
+    }
+  }
+
+  if (stem.length <= MAX_READABLE_STEM_LENGTH) return stem;
+  return `~${createHash("sha256").update(name, "utf8").digest("hex")}`;
 }
 
-/** Reverses encodeEntryName. Returns undefined for a stem encodeEntryName cannot have written. */
-export function decodeEntryName(stem: string): string | undefined {
-  if (!/^([a-z0-9_-]|%[0-9a-f]{2})+$/.test(stem)) return undefined;
-
-  try {
-    return decodeURIComponent(stem);
-  } catch {
-    return undefined;
-  }
+function describeName(name: unknown): string {
+  if (typeof name !== "string") return `a ${typeof name}`;
+  return `${name.length} characters`;
 }
