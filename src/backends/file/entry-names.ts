@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { KeyStateError } from "../../errors.js";
 
-/** Longest entry name the store accepts, in UTF-16 code units. */
+/** Maximum length of an entry name, in UTF-16 code units. */
 export const MAX_ENTRY_NAME_LENGTH = 1024;
 
 /**
- * Longest readable file name stem. Longer stems are replaced by a hash, which
+ * Maximum length of a readable file name stem. Longer stems are replaced by a hash, which
  * keeps every file name, with ".json" and the temporary-file affixes, well
  * below the 255-byte limit of common file systems.
  */
