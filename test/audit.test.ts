@@ -88,6 +88,15 @@ describe("audit chain", () => {
     }
   });
 
+  it("detects an added field", async () => {
+    const { entries, document } = await closedLogOf50();
+    const changed = structuredClone(entries);
+    (changed[7] as unknown as Record<string, unknown>).note = "added later";
+
+    const result = verifyEntries(changed, { publicKey: fromHex(document.publicKey), ed25519: testEd25519, checkpoint: document.checkpoint });
+    expect(result).toMatchObject({ ok: false, index: 7 });
+  });
+
   it("detects deleting any entry", async () => {
     const { entries, document } = await closedLogOf50();
     const options = { publicKey: fromHex(document.publicKey), ed25519: testEd25519, checkpoint: document.checkpoint };

@@ -13,10 +13,62 @@ export const GENESIS_HASH = "0".repeat(64);
 /** Prefix of the message a checkpoint signs, so the signature means nothing elsewhere. */
 const CHECKPOINT_DOMAIN = "keystate-audit-checkpoint-v1:";
 
+// Fields of an entry in canonical (sorted) order, with whether each is a string.
+const ENTRY_FIELDS: readonly (readonly [keyof AuditEntry, "string" | "number" | "object"])[] = [
+  ["bytes", "number"],
+  ["contextHmac", "string"],
+  ["count", "number"],
+  ["detail", "object"],
+  ["errorCode", "string"],
+  ["firstTime", "number"],
+  ["key", "string"],
+  ["operation", "string"],
+  ["outcome", "string"],
+  ["prev", "string"],
+  ["principal", "string"],
+  ["requestId", "string"],
+  ["seq", "number"],
+  ["time", "number"],
+  ["version", "number"],
+];
+
+const KNOWN_FIELDS = new Set<string>([...ENTRY_FIELDS.map(([name]) => name), "hash", "signature"]);
+
+/**
+ * Returns the canonical encoding of an entry without `hash` and
+ * `signature`. Equal to canonicalJson of those fields; written out field by
+ * field because it runs once per audited operation.
+ */
+export function encodeEntry(entry: Omit<AuditEntry, "hash" | "signature">): string {
+  const record = entry as unknown as Record<string, unknown>;
+  for (const name in record) {
+    if (!KNOWN_FIELDS.has(name)) return canonicalJson(withoutSignature(record));
+  }
+
+  let text = "{";
+  for (const [name, type] of ENTRY_FIELDS) {
+    const value = record[name];
+    if (value === undefined) continue;
+
+    if (text.length > 1) text += ",";
+    text += `"${name}":`;
+
+    if (type === "string" && typeof value === "string") text += JSON.stringify(value);
+    else if (type === "number" && typeof value === "number" && Number.isSafeInteger(value)) text += String(value);
+    else text += canonicalJson(value);
+  }
+
+  return `${text}}`;
+}
+
+function withoutSignature(record: Record<string, unknown>): Record<string, unknown> {
+  const { hash: _hash, signature: _signature, ...body } = record;
+  return body;
+}
+
 /** Returns the SHA-256 (hex) of the canonical encoding of `entry` without `hash` and `signature`. */
 export function hashEntry(entry: Omit<AuditEntry, "hash" | "signature"> & { hash?: string; signature?: string }): string {
-  const { hash: _hash, signature: _signature, ...body } = entry;
-  return bytesToHex(sha256(utf8ToBytes(canonicalJson(body))));
+  return bytesToHex(sha256(utf8ToBytes(encodeEntry(entry))));
 }
 
 /** Returns the bytes a checkpoint signature covers: a fixed prefix and the checkpoint entry's hash. */
