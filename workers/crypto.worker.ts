@@ -7,6 +7,7 @@
 import { expose, transfer, type Endpoint } from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { ready } from "../src/core/index.js";
+import { packResults, unpackItems } from "../src/pool/batch-pack.js";
 import { invokeCore } from "../src/pool/invoke.js";
 import { toWireError } from "../src/pool/wire-error.js";
 import { TEST_HOOKS_WORKER_NAME, type TestHook, type WorkerApi, type WorkerData } from "../src/pool/worker-api.js";
@@ -23,7 +24,7 @@ const api: WorkerApi = {
     }
   },
 
-  async batch(name, items, firstIndex) {
+  async batch(name, packed, firstIndex) {
     try {
       await ready();
     } catch (error) {
@@ -31,16 +32,24 @@ const api: WorkerApi = {
     }
 
     const results: unknown[] = [];
-    for (let index = 0; index < items.length; index++) {
-      try {
-        results.push(invokeCore(name, items[index]!));
-      } catch (error) {
-        const wire = toWireError(error);
-        throw { ...wire, message: `batch item ${firstIndex + index}: ${wire.message}` };
+    try {
+      const items = unpackItems(packed);
+      for (let index = 0; index < items.length; index++) {
+        try {
+          results.push(invokeCore(name, items[index]!));
+        } catch (error) {
+          const wire = toWireError(error);
+          throw { ...wire, message: `batch item ${firstIndex + index}: ${wire.message}` };
+        }
       }
+    } finally {
+      // The packed arguments hold keys; results are copied out below.
+      new Uint8Array(packed.buffer).fill(0);
     }
 
-    return transferResults(results);
+    const reply = packResults(results);
+    for (const result of results) if (result instanceof Uint8Array) result.fill(0);
+    return transfer(reply, [reply.buffer]);
   },
 
   testHook(hook) {

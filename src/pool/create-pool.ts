@@ -2,6 +2,7 @@ import { isReady, ready, type WasmSource } from "../core/index.js";
 import { describeValue } from "../core/bytes.js";
 import { KeyStateError } from "../errors.js";
 import { abortError } from "./abort.js";
+import { packItems } from "./batch-pack.js";
 import { splitBatch } from "./batch-split.js";
 import { invokeCore } from "./invoke.js";
 import {
@@ -183,7 +184,6 @@ class PoolState {
         return this.#batchInline(name, argLists, options.signal);
       }
 
-      const transfer = options.transfer ?? this.#transfer;
       const liveWorkers = this.slots.filter((slot) => slot?.alive).length || 1;
       const chunks = splitBatch(sizes, Math.min(liveWorkers, argLists.length));
 
@@ -195,15 +195,7 @@ class PoolState {
           return this.#batchInline(name, chunk, options.signal);
         }
 
-        const prepared = chunk.map((args) => prepareArgs(name, spec, args, transfer));
-        return worker.batch(
-          name,
-          prepared.map((item) => item.args),
-          start,
-          prepared.flatMap((item) => item.transferables),
-          prepared.reduce((sum, item) => sum + item.byteLength, 0),
-          options.signal,
-        );
+        return worker.batch(name, packItems(name, spec, chunk), start, options.signal);
       });
 
       return Promise.all(replies).then((parts) => parts.flat());

@@ -11,17 +11,22 @@ export interface OutgoingArgs {
 }
 
 /**
- * Prepares one call's arguments for a worker. Every argument that crosses is
- * a Uint8Array over a buffer of exactly its own bytes, and that buffer is
- * transferred:
+ * Prepares one call's arguments for a worker so that no argument sends or
+ * detaches more than its own bytes:
  *
- * - the message argument with `transfer` on, when its view covers its whole
- *   ArrayBuffer, moves as it is and the caller's buffer is detached;
- * - every other argument is first copied into a buffer of its own length.
+ * - the message argument, with `transfer` on and a view that covers its
+ *   whole ArrayBuffer, is transferred: no copy, and the caller's buffer is
+ *   detached;
+ * - any other view that covers its whole ArrayBuffer is copied by postMessage
+ *   (structured clone);
+ * - a view at a non-zero byteOffset or shorter than its buffer, or over a
+ *   SharedArrayBuffer, is first copied into a buffer of its own, which is then
+ *   transferred. Structured clone of such a view would send its whole
+ *   underlying buffer, and transferring it would detach bytes it does not
+ *   cover.
  *
- * Copying a partial view matters: structured clone of a view sends its whole
- * underlying buffer, and transferring it would detach bytes that the view does
- * not cover. Throws INVALID_ARGUMENT for an argument that is not a Uint8Array.
+ * Throws INVALID_ARGUMENT for an argument that is not a Uint8Array or whose
+ * buffer is detached.
  */
 export function prepareArgs(name: MethodName, spec: MethodSpec, args: readonly unknown[], transfer: boolean): OutgoingArgs {
   checkArgs(name, spec, args);
@@ -32,17 +37,17 @@ export function prepareArgs(name: MethodName, spec: MethodSpec, args: readonly u
 
   for (let index = 0; index < args.length; index++) {
     const value = args[index] as Uint8Array | undefined;
+    byteLength += value?.byteLength ?? 0;
 
-    if (value === undefined) {
-      out.push(undefined);
+    if (value === undefined || ownsWholeBuffer(value)) {
+      out.push(value);
+      if (value !== undefined && transfer && index === spec.data) transferables.push(value.buffer as ArrayBuffer);
       continue;
     }
 
-    const movable = transfer && index === spec.data && ownsWholeBuffer(value);
-    const sent = movable ? value : value.slice();
-    out.push(sent);
-    transferables.push(sent.buffer as ArrayBuffer);
-    byteLength += value.byteLength;
+    const copy = value.slice();
+    out.push(copy);
+    transferables.push(copy.buffer);
   }
 
   return { args: out, transferables, byteLength };

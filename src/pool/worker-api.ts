@@ -1,3 +1,5 @@
+import type { PackedItems, PackedResults } from "./batch-pack.js";
+
 /**
  * What workers/crypto.worker exposes through Comlink. Rejections carry a
  * WireError (see wire-error.ts).
@@ -10,7 +12,7 @@ export interface WorkerApi {
    * `firstIndex` is the index of items[0] in the caller's whole batch, for
    * error messages.
    */
-  batch(name: string, items: unknown[][], firstIndex: number): Promise<unknown[]>;
+  batch(name: string, items: PackedItems, firstIndex: number): Promise<PackedResults>;
   /** Runs a test hook; rejects unless the worker was started with test hooks on. */
   testHook(hook: TestHook): void;
 }

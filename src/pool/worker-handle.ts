@@ -1,6 +1,7 @@
 import { transfer, wrap, type Remote } from "comlink";
 import { KeyStateError } from "../errors.js";
 import { abortError } from "./abort.js";
+import { unpackResults, type PackedItems } from "./batch-pack.js";
 import { fromWireError } from "./wire-error.js";
 import type { TestHook, WorkerApi } from "./worker-api.js";
 import type { WorkerPort } from "./worker-port.js";
@@ -49,16 +50,9 @@ export class WorkerHandle {
   }
 
   /** Runs one core function per item in the worker, in one round trip. */
-  batch(
-    name: string,
-    items: unknown[][],
-    firstIndex: number,
-    transferables: ArrayBuffer[],
-    byteLength: number,
-    signal?: AbortSignal,
-  ): Promise<unknown[]> {
-    const send = () => this.#remote.batch(name, transfer(items, transferables), firstIndex);
-    return this.#track(byteLength, signal, send) as Promise<unknown[]>;
+  batch(name: string, items: PackedItems, firstIndex: number, signal?: AbortSignal): Promise<unknown[]> {
+    const send = () => this.#remote.batch(name, transfer(items, [items.buffer]), firstIndex).then(unpackResults);
+    return this.#track(items.buffer.byteLength, signal, send) as Promise<unknown[]>;
   }
 
   /** Sends a test hook; see worker-api.ts. */
