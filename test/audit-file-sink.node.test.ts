@@ -8,7 +8,7 @@ import { fileSink } from "../src/audit/file-sink.js";
 import { FileStore } from "../src/backends/file-store.js";
 import { MemoryStore } from "../src/backends/memory-store.js";
 import type { AuditEventInput } from "../src/audit/types.js";
-import { referenceCanonical, testEd25519 } from "./helpers/audit-support.js";
+import { referenceCanonical } from "./helpers/audit-support.js";
 
 let directory: string;
 
@@ -25,7 +25,7 @@ function event(operation = "rotate"): AuditEventInput {
 }
 
 async function open(store: MemoryStore | FileStore, path: string): Promise<AuditLog> {
-  return AuditLog.open({ store, sinks: [fileSink(path)], ed25519: testEd25519, aggregateWindowMs: 0 });
+  return AuditLog.open({ store, sinks: [fileSink(path)], aggregateWindowMs: 0 });
 }
 
 describe("audit file sink", () => {
@@ -93,7 +93,7 @@ describe("audit file sink", () => {
     const lines = (await readFile(path, "utf8")).trimEnd().split("\n");
     await writeFile(path, `${lines.slice(0, 4).join("\n")}\n`);
 
-    const reopened = await AuditLog.open({ store, sinks: [fileSink(path)], ed25519: testEd25519 });
+    const reopened = await AuditLog.open({ store, sinks: [fileSink(path)] });
     expect(await reopened.verify()).toMatchObject({ ok: false, index: 4 });
   });
 

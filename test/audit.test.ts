@@ -3,7 +3,7 @@ import { MemoryStore } from "../src/backends/memory-store.js";
 import { AuditLog, callbackSink, memorySink, verifyEntries, type AuditLogOptions } from "../src/audit/index.js";
 import type { AuditAlert } from "../src/audit/detectors.js";
 import type { AuditEntry, AuditEventInput, AuditSink } from "../src/audit/types.js";
-import { FakeTime, fromHex, referenceCanonical, settle, testEd25519, toHex, webCryptoHmac, webCryptoSha256 } from "./helpers/audit-support.js";
+import { FakeTime, fromHex, referenceCanonical, settle, independentEd25519, toHex, webCryptoHmac, webCryptoSha256 } from "./helpers/audit-support.js";
 
 let requestCounter = 0;
 
@@ -15,7 +15,7 @@ async function openLog(options: Partial<AuditLogOptions> = {}): Promise<{ log: A
   const time = new FakeTime();
   const store = (options.store as MemoryStore | undefined) ?? new MemoryStore();
   const sink = memorySink();
-  const log = await AuditLog.open({ store, sinks: [sink], ed25519: testEd25519, now: time.clock, timers: time, aggregateWindowMs: 0, ...options });
+  const log = await AuditLog.open({ store, sinks: [sink], now: time.clock, timers: time, aggregateWindowMs: 0, ...options });
   return { log, store, sink, time };
 }
 
@@ -73,13 +73,13 @@ describe("audit chain", () => {
     expect(entries).toHaveLength(50);
     expect(entries[49]!.operation).toBe("checkpoint");
     expect(document.checkpoint.seq).toBe(49);
-    expect(verifyEntries(entries, { publicKey: fromHex(document.publicKey), ed25519: testEd25519, checkpoint: document.checkpoint })).toEqual({ ok: true, count: 50 });
+    expect(verifyEntries(entries, { publicKey: fromHex(document.publicKey), ed25519: independentEd25519, checkpoint: document.checkpoint })).toEqual({ ok: true, count: 50 });
     expect(toHex(log.publicKey)).toBe(document.publicKey);
   });
 
   it("detects a change to any entry", async () => {
     const { entries, document } = await closedLogOf50();
-    const options = { publicKey: fromHex(document.publicKey), ed25519: testEd25519, checkpoint: document.checkpoint };
+    const options = { publicKey: fromHex(document.publicKey), ed25519: independentEd25519, checkpoint: document.checkpoint };
 
     for (let index = 0; index < entries.length; index++) {
       const changed = structuredClone(entries);
@@ -93,13 +93,13 @@ describe("audit chain", () => {
     const changed = structuredClone(entries);
     (changed[7] as unknown as Record<string, unknown>).note = "added later";
 
-    const result = verifyEntries(changed, { publicKey: fromHex(document.publicKey), ed25519: testEd25519, checkpoint: document.checkpoint });
+    const result = verifyEntries(changed, { publicKey: fromHex(document.publicKey), ed25519: independentEd25519, checkpoint: document.checkpoint });
     expect(result).toMatchObject({ ok: false, index: 7 });
   });
 
   it("detects deleting any entry", async () => {
     const { entries, document } = await closedLogOf50();
-    const options = { publicKey: fromHex(document.publicKey), ed25519: testEd25519, checkpoint: document.checkpoint };
+    const options = { publicKey: fromHex(document.publicKey), ed25519: independentEd25519, checkpoint: document.checkpoint };
 
     for (let index = 0; index < entries.length; index++) {
       const shorter = entries.filter((_, position) => position !== index);
@@ -109,7 +109,7 @@ describe("audit chain", () => {
 
   it("detects swapping any neighbours", async () => {
     const { entries, document } = await closedLogOf50();
-    const options = { publicKey: fromHex(document.publicKey), ed25519: testEd25519, checkpoint: document.checkpoint };
+    const options = { publicKey: fromHex(document.publicKey), ed25519: independentEd25519, checkpoint: document.checkpoint };
 
     for (let index = 0; index < entries.length - 1; index++) {
       const swapped = [...entries];
@@ -120,7 +120,7 @@ describe("audit chain", () => {
 
   it("detects cutting off any tail", async () => {
     const { entries, document } = await closedLogOf50();
-    const options = { publicKey: fromHex(document.publicKey), ed25519: testEd25519, checkpoint: document.checkpoint };
+    const options = { publicKey: fromHex(document.publicKey), ed25519: independentEd25519, checkpoint: document.checkpoint };
 
     for (let length = 0; length < entries.length; length++) {
       expect(verifyEntries(entries.slice(0, length), options), `cut to ${length}`).toMatchObject({ ok: false, index: length });
@@ -142,7 +142,7 @@ describe("audit chain", () => {
       prev = entry.hash;
     }
 
-    const result = verifyEntries(rewritten, { publicKey: fromHex(document.publicKey), ed25519: testEd25519, checkpoint: document.checkpoint });
+    const result = verifyEntries(rewritten, { publicKey: fromHex(document.publicKey), ed25519: independentEd25519, checkpoint: document.checkpoint });
     const firstCheckpointAfter = entries.findIndex((entry, index) => index >= 5 && entry.operation === "checkpoint");
     expect(firstCheckpointAfter).toBe(10);
     expect(result).toMatchObject({ ok: false, index: firstCheckpointAfter });
@@ -169,11 +169,11 @@ describe("audit chain", () => {
   it("reopen continues the chain", async () => {
     const store = new MemoryStore();
     const sink = memorySink();
-    const first = await AuditLog.open({ store, sinks: [sink], ed25519: testEd25519, aggregateWindowMs: 0 });
+    const first = await AuditLog.open({ store, sinks: [sink], aggregateWindowMs: 0 });
     await first.record(event());
     await first.close();
 
-    const second = await AuditLog.open({ store, sinks: [sink], ed25519: testEd25519, aggregateWindowMs: 0 });
+    const second = await AuditLog.open({ store, sinks: [sink], aggregateWindowMs: 0 });
     await second.record(event());
     expect(sink.entries.map((entry) => entry.seq)).toEqual([0, 1, 2]);
     expect(await second.verify()).toEqual({ ok: true, count: 3 });
@@ -181,11 +181,11 @@ describe("audit chain", () => {
 
   it("deleted log fails against store checkpoint", async () => {
     const store = new MemoryStore();
-    const first = await AuditLog.open({ store, sinks: [memorySink()], ed25519: testEd25519 });
+    const first = await AuditLog.open({ store, sinks: [memorySink()] });
     await first.record(event({ operation: "rotate" }));
     await first.close();
 
-    const second = await AuditLog.open({ store, sinks: [memorySink()], ed25519: testEd25519 });
+    const second = await AuditLog.open({ store, sinks: [memorySink()] });
     expect(await second.verify()).toMatchObject({ ok: false, index: 0 });
   });
 
@@ -215,7 +215,7 @@ describe("audit chain", () => {
     const checkpoint = entries.find((entry) => entry.operation === "checkpoint")!;
     const message = new TextEncoder().encode(`keystate-audit-checkpoint-v1:${checkpoint.hash}`);
 
-    expect(testEd25519.verify(fromHex(checkpoint.signature!), message, fromHex(document.publicKey))).toBe(true);
+    expect(independentEd25519.verify(fromHex(document.publicKey), message, fromHex(checkpoint.signature!))).toBe(true);
   });
 });
 

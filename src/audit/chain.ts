@@ -99,7 +99,7 @@ function brokenAt(index: number, reason: string): AuditVerifyResult {
 function verifySignature(entry: AuditEntry, options: VerifyOptions): boolean {
   if (options.publicKey === undefined || options.ed25519 === undefined) return true;
   if (typeof entry.signature !== "string" || !/^[0-9a-f]{128}$/.test(entry.signature)) return false;
-  return options.ed25519.verify(hexToBytes(entry.signature), checkpointMessage(entry.hash), options.publicKey);
+  return options.ed25519.verify(options.publicKey, checkpointMessage(entry.hash), hexToBytes(entry.signature));
 }
 
 function reaches(entries: readonly AuditEntry[], reference: CheckpointReference): boolean {

@@ -3,12 +3,12 @@ import { KeyStateError } from "../errors.js";
 /**
  * The Ed25519 functions the audit log signs checkpoints with, in the shape
  * of keystate/core's `ed25519` (RFC 8032: a 32-byte seed, 32-byte public
- * keys, 64-byte signatures).
+ * keys, 64-byte signatures). Tests may pass another implementation.
  */
 export interface Ed25519 {
   getPublicKey(seed: Uint8Array): Uint8Array;
-  sign(message: Uint8Array, seed: Uint8Array): Uint8Array;
-  verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
+  sign(seed: Uint8Array, message: Uint8Array): Uint8Array;
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
 }
 
 /**

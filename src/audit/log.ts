@@ -451,7 +451,7 @@ export class AuditLog implements AuditRecorder {
     } as AuditEntry;
 
     entry.hash = hashEntry(entry);
-    entry.signature = bytesToHex(this.#ed25519.sign(checkpointMessage(entry.hash), this.#state.seed));
+    entry.signature = bytesToHex(this.#ed25519.sign(this.#state.seed, checkpointMessage(entry.hash)));
 
     this.#commit(entry);
     this.#sinceCheckpoint = 0;

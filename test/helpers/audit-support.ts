@@ -1,15 +1,15 @@
-// Helpers for the audit tests: a stand-in Ed25519 until the core has its
-// own, a clock and timers the test drives, and independent SHA-256 and
-// canonical JSON to check the chain against.
+// Helpers for the audit tests: an Ed25519 independent of the core's to
+// check checkpoint signatures with, a clock and timers the test drives, and
+// independent SHA-256 and canonical JSON to check the chain against.
 import { ed25519 as nobleEd25519 } from "@noble/curves/ed25519.js";
 import type { Ed25519 } from "../../src/audit/ed25519.js";
 import type { AuditTimers } from "../../src/audit/log.js";
 
 /** noble-curves' Ed25519 in the shape the audit log takes. */
-export const testEd25519: Ed25519 = {
+export const independentEd25519: Ed25519 = {
   getPublicKey: (seed) => nobleEd25519.getPublicKey(seed),
-  sign: (message, seed) => nobleEd25519.sign(message, seed),
-  verify: (signature, message, publicKey) => nobleEd25519.verify(signature, message, publicKey),
+  sign: (seed, message) => nobleEd25519.sign(message, seed),
+  verify: (publicKey, message, signature) => nobleEd25519.verify(signature, message, publicKey),
 };
 
 /** A clock and timers that move only when the test calls advance(). */
@@ -65,7 +65,7 @@ export function toHex(bytes: ArrayBuffer | Uint8Array): string {
   return Array.from(new Uint8Array(bytes), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-export function fromHex(hex: string): Uint8Array {
+export function fromHex(hex: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
 }
 
@@ -75,7 +75,7 @@ export async function webCryptoSha256(text: string): Promise<string> {
 }
 
 /** HMAC-SHA256 through WebCrypto. */
-export async function webCryptoHmac(key: Uint8Array, text: string): Promise<string> {
+export async function webCryptoHmac(key: Uint8Array<ArrayBuffer>, text: string): Promise<string> {
   const cryptoKey = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return toHex(await crypto.subtle.sign("HMAC", cryptoKey, new TextEncoder().encode(text)));
 }
