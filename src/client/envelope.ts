@@ -17,6 +17,7 @@ import { isUsable } from "../keys/versions.js";
 import { concatBytes } from "./bytes.js";
 import { unwrapDataKey, wrapDataKey } from "./data-key.js";
 import { ciphertextOf } from "./inputs.js";
+import { prepareRemoteSeal, isRemoteKey, unwrapRemote } from "./remote-wrap.js";
 import { audited, authorize, freshKeyFor, keyFor, type AuditNote, type Runtime } from "./runtime.js";
 
 /** A fresh data key, wrapped, and the header that carries it. The caller wipes `dataKey`. */
@@ -42,6 +43,8 @@ export async function prepareSeal(
   chunkSize: number,
   note: AuditNote,
 ): Promise<PreparedSeal> {
+  if (isRemoteKey(runtime, name)) return prepareRemoteSeal(runtime, name, context, kind, chunkSize, note);
+
   const key = await keyFor(runtime, name, ["wrap"]);
   const version = key.primary;
   note.keyVersion = version.version;
@@ -84,6 +87,7 @@ export async function unwrapFor(
   context: EncryptionContext | undefined,
   note: AuditNote,
 ): Promise<Uint8Array> {
+  if (isRemoteKey(runtime, header.kek.name)) return unwrapRemote(runtime, header, context, note);
   note.keyName = header.kek.name;
 
   let key = await keyFor(runtime, header.kek.name, ["wrap"]);

@@ -22,6 +22,7 @@ import type { ClientPool, Runtime } from "./runtime.js";
 import { exportPublicKey, sign, verify, type ExportPublicKeyOptions, type PublicJwk, type VerifyOptions } from "./signing.js";
 import { iterableToStream, streamToIterable } from "./streams.js";
 import { SyncKeyState } from "./sync.js";
+import { remoteWrappingOf, type RemoteKeyWrapper } from "./remote-wrap.js";
 import { UsageCounter } from "./usage-counter.js";
 
 /** Options of KeyState.open. */
@@ -48,6 +49,12 @@ export interface KeyStateOptions {
   cacheTtl?: number;
   /** Milliseconds between batched writes of usage counters. Default 1000. */
   usageFlushInterval?: number;
+  /**
+   * Master keys in a KMS proxy: seal and open of envelopes under these key
+   * names get their data keys from `wrapper` (a RemoteKms), and the master
+   * keys never enter this process.
+   */
+  kms?: { wrapper: RemoteKeyWrapper; keys: readonly string[] };
 }
 
 /** Options of seal and open. */
@@ -103,6 +110,7 @@ export class KeyState {
       pool: checked.pool,
       cache: new KeyCache(store, cacheTtl, clock),
       usage: new UsageCounter(store, flushInterval, clock),
+      kms: remoteWrappingOf(checked.kms),
       closed: false,
     });
   }

@@ -5,6 +5,7 @@ import type { EncryptionContext } from "../format/context.js";
 import type { KeyPurpose } from "../keys/types.js";
 import type { Authorizer, Operation } from "../policy/types.js";
 import type { CachedKey, KeyCache } from "./key-cache.js";
+import type { RemoteWrapping } from "./remote-wrap.js";
 import type { UsageCounter } from "./usage-counter.js";
 
 /**
@@ -29,6 +30,8 @@ export interface Runtime {
   readonly pool: ClientPool | undefined;
   readonly cache: KeyCache;
   readonly usage: UsageCounter;
+  /** Master keys held by a remote service (a KMS proxy) for seal and open. */
+  readonly kms?: RemoteWrapping;
   closed: boolean;
 }
 
@@ -54,6 +57,10 @@ const DECRYPT_PASS_THROUGH = new Set<KeyStateErrorCode>([
   "CONFLICT",
   "WORKER_TERMINATED",
   "ABORTED",
+  // A remote KMS that is down, rate-limits or rejects the credentials says nothing about the ciphertext.
+  "KMS_UNAVAILABLE",
+  "RATE_LIMITED",
+  "UNAUTHENTICATED",
 ]);
 
 /** Returns a fresh id for one call's audit events. */

@@ -37,6 +37,8 @@ export interface RemoteKmsOptions {
 export interface DataKey {
   keyName: string;
   keyVersion: number;
+  /** The master key version's random 32-bit id, which the wrapped key also carries. */
+  keyId: number;
   plaintext: Uint8Array;
   wrappedKey: Uint8Array;
 }
@@ -44,7 +46,7 @@ export interface DataKey {
 export interface RemoteSignature {
   keyName: string;
   keyVersion: number;
-  /** The version id as 8 hex digits, for a JWS header. */
+  /** The key name, a colon and the version id as 8 hex digits, for a JWS header. */
   kid: string;
   algorithm: KmsAlgorithm;
   /** Ed25519: 64 bytes. ECDSA P-256: r || s, 64 bytes. */
@@ -161,7 +163,10 @@ export class RemoteKms {
     const cacheKey = `${keyName}\u0000${options.length ?? 32}\u0000${encodeBase64Url(encodeContext(context))}`;
 
     const cached = this.#dataKeys?.use(cacheKey, bytes);
-    if (cached !== undefined) return { ...cached.value, wrappedKey: cached.value.wrappedKey.slice(), plaintext: cached.secret };
+    if (cached !== undefined) {
+      const wrappedKey = cached.value.wrappedKey.slice();
+      return { ...cached.value, keyId: versionIdOf(wrappedKey), wrappedKey, plaintext: cached.secret };
+    }
 
     const body = await this.#call<{ keyName: string; keyVersion: number; plaintext: string; wrappedKey: string }>({
       method: "POST",
@@ -170,11 +175,13 @@ export class RemoteKms {
       idempotent: false,
     });
 
+    const wrappedKey = decodeBase64Url(body.wrappedKey, "wrappedKey");
     const dataKey: DataKey = {
       keyName: body.keyName,
       keyVersion: body.keyVersion,
+      keyId: versionIdOf(wrappedKey),
       plaintext: decodeBase64Url(body.plaintext, "plaintext"),
-      wrappedKey: decodeBase64Url(body.wrappedKey, "wrappedKey"),
+      wrappedKey,
     };
     this.#dataKeys?.put(cacheKey, { keyName: dataKey.keyName, keyVersion: dataKey.keyVersion, wrappedKey: dataKey.wrappedKey.slice() }, dataKey.plaintext, bytes);
     return dataKey;
@@ -348,6 +355,14 @@ function unavailable(call: CallOptions, error: unknown, timeoutMs: number): KeyS
   const timedOut = error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError");
   const reason = timedOut ? `timed out after ${timeoutMs} ms` : "failed: the proxy could not be reached or closed the connection";
   return new KeyStateError("KMS_UNAVAILABLE", `${call.method} ${call.path} to the KMS proxy ${reason}; retry later`, { cause: error });
+}
+
+// Bytes 8 to 11 of a wrapped key (format 1) are the master key version id; docs/kms-proxy.md has the layout.
+function versionIdOf(wrappedKey: Uint8Array): number {
+  if (wrappedKey.length < 13) {
+    throw new KeyStateError("KMS_UNAVAILABLE", `the KMS proxy returned a wrapped key of ${wrappedKey.length} bytes; check that url points to the proxy`);
+  }
+  return new DataView(wrappedKey.buffer, wrappedKey.byteOffset, wrappedKey.byteLength).getUint32(8);
 }
 
 function parseErrorBody(text: string): KmsErrorBody["error"] | undefined {

@@ -232,9 +232,9 @@ export function planPublicKey(backend: KmsBackend, name: string, versionText: st
   };
 }
 
-/** A JWS `kid`: the version id as 8 hex digits. */
+/** A JWS `kid`, as the library forms it: the key name, a colon and the version id as 8 hex digits. */
 export function kidOf(ref: VersionRef): string {
-  return ref.id.toString(16).padStart(8, "0");
+  return `${ref.name}:${ref.id.toString(16).padStart(8, "0")}`;
 }
 
 async function wrapBytes(backend: KmsBackend, name: string, plaintext: Uint8Array, context: EncryptionContext | undefined) {
