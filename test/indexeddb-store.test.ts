@@ -52,7 +52,7 @@ function storedKey(info: KeyInfo, material: Array<[number, StoredMaterial]>): St
   return { info, material: new Map(material) };
 }
 
-function randomBytes(length: number): Uint8Array {
+function randomBytes(length: number): Uint8Array<ArrayBuffer> {
   return crypto.getRandomValues(new Uint8Array(length));
 }
 
@@ -247,6 +247,14 @@ describe("IndexedDBStore round trip", () => {
     const read = await store.getKey("rotated");
     expect([...(read?.value.material.keys() ?? [])]).toEqual([2]);
     expect(await store.listKeys()).toEqual([info]);
+  });
+
+  it("accepts names the library reserves", async () => {
+    const store = await openStore(databaseName());
+    const seed = randomBytes(32);
+    await store.putKey(storedKey(keyInfo("__audit", "sign", "ED25519", ["primary"]), [[1, { type: "raw", bytes: seed }]]), null);
+
+    expect((await store.getKey("__audit"))?.value.material.get(1)).toEqual({ type: "raw", bytes: seed });
   });
 
   it("returns undefined for a missing key or document", async () => {
@@ -451,7 +459,9 @@ describe("IndexedDBStore input checks", () => {
     const store = await openStore(databaseName());
     const info = keyInfo("k", "encrypt", "XCHACHA20-POLY1305", ["primary"]);
 
-    expect(await codeOf(store.getKey("../etc"))).toBe("INVALID_ARGUMENT");
+    expect(await codeOf(store.getKey(""))).toBe("INVALID_ARGUMENT");
+    expect(await codeOf(store.getKey("x".repeat(1025)))).toBe("INVALID_ARGUMENT");
+    expect(await codeOf(store.getDocument(42 as unknown as string))).toBe("INVALID_ARGUMENT");
     expect(await codeOf(store.putKey(storedKey(info, [[2, { type: "raw", bytes: randomBytes(32) }]]), null))).toBe("INVALID_ARGUMENT");
     expect(await codeOf(store.putKey(storedKey(info, [[1, { type: "raw", bytes: new Uint8Array(0) }]]), null))).toBe("INVALID_ARGUMENT");
     expect(await codeOf(store.putKey(storedKey(info, [[1, { type: "raw", bytes: randomBytes(32) }]]), -1))).toBe("INVALID_ARGUMENT");

@@ -1,5 +1,4 @@
 import { KeyStateError } from "../errors.js";
-import { assertKeyName } from "../keys/names.js";
 import type { KeyInfo } from "../keys/types.js";
 import type { KeyStore, Revisioned, StoredKey } from "./key-store.js";
 import { Connection } from "./indexeddb/connection.js";
@@ -7,7 +6,7 @@ import { ChangeChannel, withWriteLock, type StoreChangeListener } from "./indexe
 import { findUnusableMaterial, readKeySnapshot, toMaterialRecords, toStoredKey } from "./indexeddb/key-records.js";
 import type { DocumentRecord, KeyRecord } from "./indexeddb/schema.js";
 import { cryptoKeyNotPersisted } from "./indexeddb/storage-errors.js";
-import { assertExpectedRevision, assertStorableKey, toJsonDocument } from "./indexeddb/validate.js";
+import { assertEntryName, assertExpectedRevision, assertStorableKey, toJsonDocument } from "./indexeddb/validate.js";
 import { WrappingKeys } from "./indexeddb/wrapping-keys.js";
 
 export interface IndexedDBStoreOptions {
@@ -66,7 +65,7 @@ export class IndexedDBStore implements KeyStore {
 
   /** Reads a key with its material. Throws INVALID_ARGUMENT, STORE_CORRUPT, STORAGE_UNAVAILABLE. */
   async getKey(name: string): Promise<Revisioned<StoredKey> | undefined> {
-    assertKeyName(name);
+    assertEntryName(name, "key name");
 
     const snapshot = await readKeySnapshot(this.#connection, name);
     if (snapshot === undefined) return undefined;
@@ -125,7 +124,7 @@ export class IndexedDBStore implements KeyStore {
 
   /** Reads a JSON document. Throws INVALID_ARGUMENT, STORAGE_UNAVAILABLE. */
   async getDocument(name: string): Promise<Revisioned<unknown> | undefined> {
-    assertKeyName(name, "document name");
+    assertEntryName(name, "document name");
 
     const record = await this.#connection.run(["documents"], "readonly", (transaction) =>
       transaction.objectStore("documents").get(name),
@@ -139,7 +138,7 @@ export class IndexedDBStore implements KeyStore {
    * QUOTA_EXCEEDED, STORAGE_UNAVAILABLE.
    */
   async putDocument(name: string, value: unknown, expectedRevision: number | null): Promise<number> {
-    assertKeyName(name, "document name");
+    assertEntryName(name, "document name");
     assertExpectedRevision(expectedRevision);
     const json = toJsonDocument(name, value);
 

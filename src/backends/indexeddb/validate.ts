@@ -1,6 +1,21 @@
 import { KeyStateError } from "../../errors.js";
-import { assertKeyName } from "../../keys/names.js";
 import type { StoredKey } from "../key-store.js";
+
+/** Maximum length of a key or document name, in UTF-16 code units. */
+export const MAX_ENTRY_NAME_LENGTH = 1024;
+
+/**
+ * Checks the name of a key or document: a string of 1 to 1024 characters.
+ * The client checks user-facing key names more strictly, and the library
+ * stores entries of its own under reserved names such as "__audit".
+ * Throws INVALID_ARGUMENT.
+ */
+export function assertEntryName(name: unknown, what: string): asserts name is string {
+  if (typeof name === "string" && name.length > 0 && name.length <= MAX_ENTRY_NAME_LENGTH) return;
+
+  const got = typeof name === "string" ? `a string of ${name.length} characters` : `a ${typeof name}`;
+  throw invalid(`${what} must be a string of 1 to ${MAX_ENTRY_NAME_LENGTH} characters, not ${got}`);
+}
 
 /** Checks an expectedRevision argument: null to create, or the revision read. Throws INVALID_ARGUMENT. */
 export function assertExpectedRevision(expected: unknown): asserts expected is number | null {
@@ -24,7 +39,7 @@ export function assertStorableKey(key: unknown): asserts key is StoredKey {
   if (typeof info !== "object" || info === null || !Array.isArray(info.versions)) {
     throw invalid("key.info must be a KeyInfo object with a versions array");
   }
-  assertKeyName(info.name, "key.info.name");
+  assertEntryName(info.name, "key.info.name");
   if (!(material instanceof Map)) throw invalid(`key.material of key "${info.name}" must be a Map from version number to material`);
 
   const liveVersions = new Set(info.versions.filter((entry) => entry.status !== "destroyed").map((entry) => entry.version));
