@@ -6,7 +6,7 @@
 // level misses the first Comlink messages, and the first call then hangs.
 import { expose, transfer, type Endpoint } from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
-import { ready } from "../src/core/index.js";
+import { isReady, ready } from "../src/core/index.js";
 import { packResults, unpackItems } from "../src/pool/batch-pack.js";
 import { invokeCore } from "../src/pool/invoke.js";
 import { toWireError } from "../src/pool/wire-error.js";
@@ -17,8 +17,8 @@ const connection = connect();
 const api: WorkerApi = {
   async call(name, args) {
     try {
-      await ready();
-      return transferResults(invokeCore(name, args));
+      if (!isReady()) await ready();
+      return transferResult(invokeCore(name, args));
     } catch (error) {
       throw toWireError(error);
     }
@@ -26,7 +26,7 @@ const api: WorkerApi = {
 
   async batch(name, packed, firstIndex) {
     try {
-      await ready();
+      if (!isReady()) await ready();
     } catch (error) {
       throw toWireError(error);
     }
@@ -38,6 +38,8 @@ const api: WorkerApi = {
         try {
           results.push(invokeCore(name, items[index]!));
         } catch (error) {
+          // Results of earlier items may be plaintext that nobody receives now.
+          for (const result of results) if (result instanceof Uint8Array) result.fill(0);
           const wire = toWireError(error);
           throw { ...wire, message: `batch item ${firstIndex + index}: ${wire.message}` };
         }
@@ -90,20 +92,11 @@ function connect(): { endpoint: Endpoint; testHooks: boolean; exit: () => void }
   };
 }
 
-// Results go back by transfer: every result array owns its whole buffer
-// (the core copies out of linear memory), so nothing is copied again.
-function transferResults<T>(value: T): T {
-  const buffers: ArrayBuffer[] = [];
-  const collect = (item: unknown) => {
-    if (item instanceof Uint8Array && item.buffer instanceof ArrayBuffer && item.byteLength === item.buffer.byteLength) {
-      buffers.push(item.buffer);
-    }
-  };
-
-  if (Array.isArray(value)) value.forEach(collect);
-  else collect(value);
-
-  return buffers.length === 0 ? value : transfer(value, buffers);
+// A result goes back by transfer: every byte result owns its whole buffer,
+// because the core copies it out of linear memory, so nothing is copied again.
+function transferResult(value: unknown): unknown {
+  const ownsBuffer = value instanceof Uint8Array && value.buffer instanceof ArrayBuffer && value.byteLength === value.buffer.byteLength;
+  return ownsBuffer ? transfer(value, [value.buffer as ArrayBuffer]) : value;
 }
 
 function runTestHook(hook: TestHook): void {
@@ -112,11 +105,12 @@ function runTestHook(hook: TestHook): void {
       connection.exit();
       return;
     case "throw":
-      // An uncaught exception outside any call: Node ends the worker, a
-      // browser fires an error event on the Worker object.
-      setTimeout(() => {
+      // An uncaught exception outside any call, raised before the worker
+      // reads its next message: Node ends the worker, a browser fires an
+      // error event on the Worker object.
+      queueMicrotask(() => {
         throw new Error("crash requested by a test hook");
-      }, 0);
+      });
       return;
     case "block": {
       // Holds the thread as a long core call would.
