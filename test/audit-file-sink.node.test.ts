@@ -97,6 +97,21 @@ describe("audit file sink", () => {
     expect(await reopened.verify()).toMatchObject({ ok: false, index: 4 });
   });
 
+  it("garbled line fails verify at its index", async () => {
+    const store = new MemoryStore();
+    const path = join(directory, "audit.jsonl");
+    const log = await open(store, path);
+    for (let i = 0; i < 4; i++) await log.record(event());
+    await log.close();
+
+    const lines = (await readFile(path, "utf8")).trimEnd().split("\n");
+    lines[1] = lines[1]!.slice(0, 40);
+    await writeFile(path, `${lines.join("\n")}\n`);
+
+    const reopened = await open(store, path);
+    expect(await reopened.verify()).toMatchObject({ ok: false, index: 1, reason: expect.stringContaining("not a JSON object") });
+  });
+
   it("unwritable file fails closed", async () => {
     const path = join(directory, "missing-folder", "audit.jsonl");
     const log = await open(new MemoryStore(), path);

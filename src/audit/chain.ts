@@ -117,7 +117,11 @@ export function verifyEntries(entries: readonly AuditEntry[], options: VerifyOpt
   let prev = GENESIS_HASH;
 
   for (let index = 0; index < entries.length; index++) {
-    const entry = entries[index]!;
+    const entry = entries[index];
+
+    if (typeof entry !== "object" || entry === null) {
+      return brokenAt(index, "entry is not a JSON object: the line was changed or cut");
+    }
 
     if (entry.seq !== index) {
       return brokenAt(index, `entry has seq ${String(entry.seq)} at position ${index}: an entry was deleted, inserted or moved`);

@@ -1,5 +1,4 @@
 import { open, readFile } from "node:fs/promises";
-import { KeyStateError } from "../errors.js";
 import type { AuditEntry, AuditSink } from "./types.js";
 
 /** An append-only JSON Lines file sink (Node and Deno). */
@@ -10,22 +9,23 @@ export interface FileSink extends AuditSink {
 }
 
 /**
- * Parses a JSON Lines audit log. Throws STORE_CORRUPT naming the line that
- * is not JSON; a verify over the parsed entries finds everything else.
+ * Parses a JSON Lines audit log. A line that is not a JSON object becomes
+ * `null` in its place, which verifyEntries reports as a broken entry.
  */
-export function parseJsonLines(text: string, path: string): AuditEntry[] {
+export function parseJsonLines(text: string): AuditEntry[] {
   const entries: AuditEntry[] = [];
-  const lines = text.split("\n");
 
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index]!;
+  for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
 
+    let value: unknown = null;
     try {
-      entries.push(JSON.parse(line) as AuditEntry);
-    } catch (error) {
-      throw new KeyStateError("STORE_CORRUPT", `audit log ${path} line ${index + 1} is not JSON; the log was changed or cut mid-line`, { cause: error });
+      value = JSON.parse(line);
+    } catch {
+      // Left as null: see above.
     }
+
+    entries.push((typeof value === "object" && !Array.isArray(value) ? value : null) as AuditEntry);
   }
 
   return entries;
@@ -35,23 +35,38 @@ export function parseJsonLines(text: string, path: string): AuditEntry[] {
  * Creates a sink that appends each batch as JSON Lines to `path`, opened with
  * the "a" flag so that nothing already written is overwritten, and flushed
  * with fsync once per batch before write() resolves. The file is created when
- * missing and opened on the first write.
+ * missing and opened on the first write. A failed write truncates the file
+ * back to its size before the batch, so a retry does not leave half a line.
  */
 export function fileSink(path: string): FileSink {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
+  let size = 0;
 
   return {
     path,
 
     async write(batch) {
       if (batch.length === 0) return;
-      handle ??= await open(path, "a", 0o600);
+
+      if (handle === undefined) {
+        handle = await open(path, "a", 0o600);
+        size = (await handle.stat()).size;
+      }
 
       let text = "";
       for (const entry of batch) text += `${JSON.stringify(entry)}\n`;
+      const bytes = new TextEncoder().encode(text);
 
-      await handle.appendFile(text, "utf8");
-      await handle.sync();
+      try {
+        await handle.appendFile(bytes);
+        await handle.sync();
+        size += bytes.length;
+      } catch (error) {
+        // NOTE: if the truncate fails too, a partial line stays behind and
+        // verify() reports it as a broken entry.
+        await handle.truncate(size).catch(() => undefined);
+        throw error;
+      }
     },
 
     async read() {
@@ -64,7 +79,7 @@ export function fileSink(path: string): FileSink {
         throw error;
       }
 
-      return parseJsonLines(text, path);
+      return parseJsonLines(text);
     },
 
     async close() {

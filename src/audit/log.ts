@@ -179,7 +179,8 @@ export class AuditLog implements AuditRecorder {
 
     if (readable !== undefined) {
       try {
-        last = (await readable.read!()).at(-1);
+        // Continue after the last entry that parsed; verify() reports any broken line.
+        last = (await readable.read!()).filter((entry) => entry !== null).at(-1);
       } catch (error) {
         throw new KeyStateError("AUDIT_FAILED", `reading the audit log to continue its chain failed: ${(error as Error).message}`, { cause: error });
       }
