@@ -38,6 +38,8 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: ["test/**/*.node.test.ts"],
           testTimeout: 60_000,
+          // A KMS proxy over SoftHSM2 on 127.0.0.1 for test/kms-remote.test.ts.
+          globalSetup: ["test/kms/browser-global-setup.ts"],
           browser: {
             enabled: true,
             headless: true,

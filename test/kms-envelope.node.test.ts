@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { MemoryStore } from "../src/backends/memory-store.js";
@@ -74,7 +76,12 @@ describe("seal and open with a master key in the HSM", () => {
 
   it("open reports KMS_UNAVAILABLE when the proxy is down", async () => {
     const envelope = await ks.seal("hsm-master", new Uint8Array([7]));
-    const down = new RemoteKms({ url: "http://127.0.0.1:9", token: app.token, retries: 0, timeoutMs: 2000 });
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+    const down = new RemoteKms({ url: `http://127.0.0.1:${port}`, token: app.token, retries: 0, timeoutMs: 2000 });
     const offline = await KeyState.open({ store: new MemoryStore(), principal: "carol", kms: { wrapper: down, keys: ["hsm-master"] } });
     try {
       const error = await offline.open(envelope).catch((e: unknown) => e);
