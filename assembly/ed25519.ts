@@ -342,18 +342,40 @@ function selectBase(row: usize, digit: i32): void {
   const negative = digit >> 31;
   const magnitude = digit - ((digit & negative) << 1);
 
-  feSetInt(SELECTED + YPLUSX, 1);
-  feSetInt(SELECTED + YMINUSX, 1);
-  feSetInt(SELECTED + XY2D, 0);
+  // The identity (y + x, y - x, 2dxy) = (1, 1, 0) unless an entry matches.
+  // The eight 16-byte vectors of the result stay in locals while the row is
+  // scanned.
+  let v0 = i32x4(1, 0, 0, 0);
+  let v1 = i32x4(0, 0, 0, 0);
+  let v2 = i32x4(0, 0, 1, 0);
+  let v3 = i32x4(0, 0, 0, 0);
+  let v4 = i32x4(0, 0, 0, 0);
+  let v5 = i32x4(0, 0, 0, 0);
+  let v6 = i32x4(0, 0, 0, 0);
+  let v7 = i32x4(0, 0, 0, 0);
 
   const entries = BASE_TABLE + row * BASE_ROW_SIZE;
   for (let k = 1; k <= 8; k++) {
     const mask = i32x4.splat(((magnitude ^ k) - 1) >> 31);
     const entry = entries + <usize>(k - 1) * NIELS_SIZE;
-    for (let offset: usize = 0; offset < NIELS_SIZE; offset += 16) {
-      v128.store(SELECTED + offset, v128.bitselect(v128.load(entry + offset), v128.load(SELECTED + offset), mask));
-    }
+    v0 = v128.bitselect(v128.load(entry, 0), v0, mask);
+    v1 = v128.bitselect(v128.load(entry, 16), v1, mask);
+    v2 = v128.bitselect(v128.load(entry, 32), v2, mask);
+    v3 = v128.bitselect(v128.load(entry, 48), v3, mask);
+    v4 = v128.bitselect(v128.load(entry, 64), v4, mask);
+    v5 = v128.bitselect(v128.load(entry, 80), v5, mask);
+    v6 = v128.bitselect(v128.load(entry, 96), v6, mask);
+    v7 = v128.bitselect(v128.load(entry, 112), v7, mask);
   }
+
+  v128.store(SELECTED, v0, 0);
+  v128.store(SELECTED, v1, 16);
+  v128.store(SELECTED, v2, 32);
+  v128.store(SELECTED, v3, 48);
+  v128.store(SELECTED, v4, 64);
+  v128.store(SELECTED, v5, 80);
+  v128.store(SELECTED, v6, 96);
+  v128.store(SELECTED, v7, 112);
 
   // -(x, y) swaps y + x with y - x and negates 2 d x y.
   feCopy(NIELS_TEMP + YPLUSX, SELECTED + YPLUSX);
