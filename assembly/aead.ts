@@ -21,6 +21,7 @@ import {
   hchacha20,
 } from "./chacha20";
 import { chacha20Poly1305Segments } from "./chacha20poly1305";
+import { zero16 } from "./small-memory";
 import {
   poly1305Blocks,
   poly1305Finish,
@@ -38,7 +39,7 @@ const SCRATCH: usize = memory.data(64, 16);
 const SUBKEY: usize = memory.data(32, 16);
 const NONCE12: usize = memory.data(16, 16);
 // Counter of the next keystream block, byte counts of AAD and ciphertext.
-const COUNTERS: usize = memory.data(24, 8);
+const COUNTERS: usize = memory.data(32, 16);
 const BLOCK_COUNTER = COUNTERS;
 const AAD_LENGTH = COUNTERS + 8;
 const DATA_LENGTH = COUNTERS + 16;
@@ -54,9 +55,9 @@ export function aeadInit(keyPtr: usize, noncePtr: usize, extended: i32): void {
     // nonce[0..16]); the ChaCha20 nonce is 4 zero bytes || nonce[16..24].
     hchacha20(keyPtr, noncePtr, SUBKEY, SCRATCH);
     store<u32>(NONCE12, 0);
-    memory.copy(NONCE12 + 4, noncePtr + 16, 8);
+    store<u64>(NONCE12, load<u64>(noncePtr, 16), 4);
     chacha20Setup(CHACHA, SUBKEY, NONCE12);
-    memory.fill(SUBKEY, 0, 32);
+    zero16(SUBKEY, 32);
   } else {
     chacha20Setup(CHACHA, keyPtr, noncePtr);
   }
@@ -65,7 +66,7 @@ export function aeadInit(keyPtr: usize, noncePtr: usize, extended: i32): void {
   // keystream block 0; encryption starts at block 1.
   chacha20Block(CHACHA, 0, SCRATCH);
   poly1305Init(SCRATCH);
-  memory.fill(SCRATCH, 0, 64);
+  zero16(SCRATCH, 64);
 
   store<u64>(BLOCK_COUNTER, 1);
   store<u64>(AAD_LENGTH, 0);
@@ -171,11 +172,11 @@ export function aeadOpen(
 
 /** Clears the key, subkey, keystream, Poly1305 state and counters. */
 export function aeadWipe(): void {
-  memory.fill(CHACHA, 0, 64);
-  memory.fill(SCRATCH, 0, 64);
-  memory.fill(SUBKEY, 0, 32);
-  memory.fill(NONCE12, 0, 16);
-  memory.fill(COUNTERS, 0, 24);
+  zero16(CHACHA, 64);
+  zero16(SCRATCH, 64);
+  zero16(SUBKEY, 32);
+  zero16(NONCE12, 16);
+  zero16(COUNTERS, 32);
   chacha20Wipe();
   poly1305Wipe();
 }

@@ -8,6 +8,8 @@
 // counter) and the 96-bit nonce. Keystream blocks that must touch memory go
 // to KEYSTREAM, which chacha20Wipe() clears.
 
+import { copy16, zero16 } from "./small-memory";
+
 // "expand 32-byte k" as four little-endian words (RFC 8439 section 2.3).
 export const SIGMA0: u32 = 0x61707865;
 export const SIGMA1: u32 = 0x3320646e;
@@ -278,9 +280,10 @@ export function chacha20Setup(state: usize, keyPtr: usize, noncePtr: usize): voi
   store<u32>(state, SIGMA1, 4);
   store<u32>(state, SIGMA2, 8);
   store<u32>(state, SIGMA3, 12);
-  memory.copy(state + 16, keyPtr, 32);
+  copy16(state + 16, keyPtr, 32);
   store<u32>(state, 0, 48);
-  memory.copy(state + 52, noncePtr, 12);
+  store<u64>(state, load<u64>(noncePtr), 52);
+  store<u32>(state, load<u32>(noncePtr, 8), 60);
 }
 
 /**
@@ -293,17 +296,17 @@ export function hchacha20(keyPtr: usize, noncePtr: usize, out: usize, scratch: u
   store<u32>(scratch, SIGMA1, 4);
   store<u32>(scratch, SIGMA2, 8);
   store<u32>(scratch, SIGMA3, 12);
-  memory.copy(scratch + 16, keyPtr, 32);
-  memory.copy(scratch + 48, noncePtr, 16);
+  copy16(scratch + 16, keyPtr, 32);
+  copy16(scratch + 48, noncePtr, 16);
 
   chacha20Rounds(scratch, load<u32>(scratch, 48), scratch, false);
 
-  memory.copy(out, scratch, 16);
-  memory.copy(out + 16, scratch + 48, 16);
-  memory.fill(scratch, 0, 64);
+  copy16(out, scratch, 16);
+  copy16(out + 16, scratch + 48, 16);
+  zero16(scratch, 64);
 }
 
 /** Clears the keystream buffer. */
 export function chacha20Wipe(): void {
-  memory.fill(KEYSTREAM, 0, 64);
+  zero16(KEYSTREAM, 64);
 }

@@ -5,6 +5,8 @@
 // accumulator and the padding buffer) live in the static area STATE and are
 // cleared by poly1305Wipe().
 
+import { copy16, zero16 } from "./small-memory";
+
 // Layout of STATE, in u32 words: r0..r4 at 0, s (the second key half) at 20,
 // h0..h4 at 36, a 16-byte block buffer at 64.
 const STATE: usize = memory.data(80, 16);
@@ -33,8 +35,12 @@ export function poly1305Init(keyPtr: usize): void {
   store<u32>(R, ((t2 >>> 14) | (t3 << 18)) & 0x3f03fff, 12);
   store<u32>(R, (t3 >>> 8) & 0x00fffff, 16);
 
-  memory.copy(S, keyPtr + 16, 16);
-  memory.fill(H, 0, 20);
+  copy16(S, keyPtr + 16, 16);
+  store<u32>(H, 0, 0);
+  store<u32>(H, 0, 4);
+  store<u32>(H, 0, 8);
+  store<u32>(H, 0, 12);
+  store<u32>(H, 0, 16);
 }
 
 /**
@@ -118,7 +124,7 @@ export function poly1305UpdatePadded(ptr: usize, length: usize): void {
 
   const rest = length & 15;
   if (rest != 0) {
-    memory.fill(BLOCK, 0, 16);
+    zero16(BLOCK, 16);
     memory.copy(BLOCK, ptr + (full << 4), rest);
     poly1305Blocks(BLOCK, 1, 1 << 24);
   }
@@ -134,7 +140,7 @@ export function poly1305UpdateMessage(ptr: usize, length: usize): void {
 
   const rest = length & 15;
   if (rest != 0) {
-    memory.fill(BLOCK, 0, 16);
+    zero16(BLOCK, 16);
     memory.copy(BLOCK, ptr + (full << 4), rest);
     store<u8>(BLOCK + rest, 1);
     poly1305Blocks(BLOCK, 1, 0);
@@ -188,5 +194,5 @@ export function poly1305Finish(out: usize): void {
 
 /** Clears r, s, the accumulator and the block buffer. */
 export function poly1305Wipe(): void {
-  memory.fill(STATE, 0, 80);
+  zero16(STATE, 80);
 }

@@ -1,6 +1,6 @@
 import { KeyStateError } from "../errors.js";
 import { assertBytes, optionalBytes } from "./bytes.js";
-import { IO_CHUNK_SIZE, memoryBytes, reserveIo, wipeIo } from "./io-area.js";
+import { IO_CHUNK_SIZE, memoryBytes, reserveIo } from "./io-area.js";
 import { coreExports, type CoreExports } from "./module.js";
 
 /** The AEAD functions of the core (assembly/aead.ts). Pointers into the I/O area, lengths in bytes. */
@@ -64,9 +64,10 @@ const KEY_LENGTH = 32;
 const TAG_LENGTH = 16;
 
 // Layout of the I/O area during one call. Inputs that fit in one chunk go in
-// at DATA_OFFSET (data first, then the AAD) and take one call into the core;
-// longer ones stream through the same place IO_CHUNK_SIZE bytes at a time,
-// a multiple of 64 as the core requires of every call but the last.
+// at DATA_OFFSET (data, then the tag when sealing, then the AAD) and take one
+// call into the core; longer ones stream through the same place
+// IO_CHUNK_SIZE bytes at a time, a multiple of 64 as the core requires of
+// every call but the last. The key, nonce and tag have fixed places before it.
 const KEY_OFFSET = 0;
 const NONCE_OFFSET = 32;
 const TAG_OFFSET = 64;
@@ -113,42 +114,44 @@ function seal(
   aad: Uint8Array,
 ): Uint8Array {
   const length = plaintext.length;
-  const sealed = new Uint8Array(length + TAG_LENGTH);
   const base = reserveIo(core, IO_LENGTH);
   const data = base + DATA_OFFSET;
-  const streamed = length + aad.length > IO_CHUNK_SIZE;
-  const used = streamed ? IO_LENGTH : DATA_OFFSET + length + aad.length;
+  const streamed = length + TAG_LENGTH + aad.length > IO_CHUNK_SIZE;
+  const used = streamed ? IO_LENGTH : DATA_OFFSET + length + TAG_LENGTH + aad.length;
+  // One view for the whole call: nothing below grows memory.
+  const memory = memoryBytes(core);
 
   try {
-    let memory = memoryBytes(core);
     memory.set(key, base + KEY_OFFSET);
     memory.set(nonce, base + NONCE_OFFSET);
 
     if (!streamed) {
+      // Data, then its tag, then the AAD: one slice returns ciphertext || tag.
+      const tag = data + length;
+      const aadPointer = tag + TAG_LENGTH;
       memory.set(plaintext, data);
-      memory.set(aad, data + length);
-      core.aeadSeal(base, base + NONCE_OFFSET, extended, data + length, aad.length, data, length, base + TAG_OFFSET);
-    } else {
-      core.aeadInit(base, base + NONCE_OFFSET, extended);
-      absorbAad(core, aad, data);
-
-      for (let offset = 0; offset < length; offset += IO_CHUNK_SIZE) {
-        const chunk = plaintext.subarray(offset, Math.min(offset + IO_CHUNK_SIZE, length));
-        memory = memoryBytes(core);
-        memory.set(chunk, data);
-        core.aeadEncrypt(data, chunk.length);
-        sealed.set(memory.subarray(data, data + chunk.length), offset);
-      }
-
-      core.aeadFinish(base + TAG_OFFSET);
+      memory.set(aad, aadPointer);
+      core.aeadSeal(base, base + NONCE_OFFSET, extended, aadPointer, aad.length, data, length, tag);
+      return memory.slice(data, tag + TAG_LENGTH);
     }
 
-    memory = memoryBytes(core);
-    if (!streamed) sealed.set(memory.subarray(data, data + length), 0);
+    const sealed = new Uint8Array(length + TAG_LENGTH);
+    core.aeadInit(base, base + NONCE_OFFSET, extended);
+    absorbAad(core, memory, aad, data);
+
+    for (let offset = 0; offset < length; offset += IO_CHUNK_SIZE) {
+      const chunk = plaintext.subarray(offset, Math.min(offset + IO_CHUNK_SIZE, length));
+      memory.set(chunk, data);
+      core.aeadEncrypt(data, chunk.length);
+      sealed.set(memory.subarray(data, data + chunk.length), offset);
+    }
+
+    core.aeadFinish(base + TAG_OFFSET);
     sealed.set(memory.subarray(base + TAG_OFFSET, base + TAG_OFFSET + TAG_LENGTH), length);
     return sealed;
   } finally {
-    finishCall(core, base, used, streamed);
+    if (streamed) core.aeadWipe();
+    memory.fill(0, base, base + used);
   }
 }
 
@@ -165,16 +168,17 @@ function open(
   const data = base + DATA_OFFSET;
   const streamed = length + aad.length > IO_CHUNK_SIZE;
   const used = streamed ? IO_LENGTH : DATA_OFFSET + length + aad.length;
+  // One view for the whole call: nothing below grows memory.
+  const memory = memoryBytes(core);
   let opened: Uint8Array | undefined;
 
   try {
-    let memory = memoryBytes(core);
     memory.set(key, base + KEY_OFFSET);
     memory.set(nonce, base + NONCE_OFFSET);
     memory.set(sealed.subarray(length), base + TAG_OFFSET);
 
     if (!streamed) {
-      // The core checks the tag before it decrypts: on failure no plaintext exists.
+      // The core zeroes the decrypted bytes itself when the tag does not match.
       memory.set(sealed.subarray(0, length), data);
       memory.set(aad, data + length);
       const valid = core.aeadOpen(base, base + NONCE_OFFSET, extended, data + length, aad.length, data, length, base + TAG_OFFSET);
@@ -187,11 +191,10 @@ function open(
     // tag matched, and wiped otherwise.
     opened = new Uint8Array(length);
     core.aeadInit(base, base + NONCE_OFFSET, extended);
-    absorbAad(core, aad, data);
+    absorbAad(core, memory, aad, data);
 
     for (let offset = 0; offset < length; offset += IO_CHUNK_SIZE) {
       const chunk = sealed.subarray(offset, Math.min(offset + IO_CHUNK_SIZE, length));
-      memory = memoryBytes(core);
       memory.set(chunk, data);
       core.aeadDecrypt(data, chunk.length);
       opened.set(memory.subarray(data, data + chunk.length), offset);
@@ -204,24 +207,18 @@ function open(
     return result;
   } finally {
     opened?.fill(0);
-    finishCall(core, base, used, streamed);
+    if (streamed) core.aeadWipe();
+    memory.fill(0, base, base + used);
   }
 }
 
 // Streams the AAD through the I/O area at `data`.
-function absorbAad(core: AeadExports, aad: Uint8Array, data: number): void {
+function absorbAad(core: AeadExports, memory: Uint8Array, aad: Uint8Array, data: number): void {
   for (let offset = 0; offset < aad.length; offset += IO_CHUNK_SIZE) {
     const chunk = aad.subarray(offset, Math.min(offset + IO_CHUNK_SIZE, aad.length));
-    memoryBytes(core).set(chunk, data);
+    memory.set(chunk, data);
     core.aeadAad(data, chunk.length);
   }
-}
-
-// Clears the core's AEAD state (already clear after a completed call, not
-// after an exception between calls) and the part of the I/O area this call used.
-function finishCall(core: AeadExports, base: number, used: number, streamed: boolean): void {
-  if (streamed) core.aeadWipe();
-  wipeIo(core, base, used);
 }
 
 function decryptFailed(): KeyStateError {
