@@ -3,7 +3,9 @@ import pkcs11js from "pkcs11js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { isKeyStateError } from "../src/errors.js";
-import { RemoteKms } from "../src/kms/client/index.js";
+import * as jose from "jose";
+
+import { RemoteKms, RemoteSigner } from "../src/kms/client/index.js";
 import { createKmsProxy, issueToken, Pkcs11Backend, type KmsProxy } from "../src/kms/server/index.js";
 import { createSoftHsmToken, SOFTHSM_MODULE, type SoftHsmToken } from "./kms/softhsm-token.js";
 
@@ -88,6 +90,19 @@ describe("kms proxy over SoftHSM2", () => {
     const key = createPublicKey({ key: Buffer.from(publicKey.spki), format: "der", type: "spki" });
     expect(nodeVerify(null, message, key, signed.signature)).toBe(true);
     expect(nodeVerify(null, new TextEncoder().encode("other"), key, signed.signature)).toBe(false);
+  });
+
+  it("RemoteSigner JWS verifies with jose", async () => {
+    for (const keyName of ["signer-ec", "signer-ed"]) {
+      const signer = new RemoteSigner(kms, keyName);
+      const jws = await signer.signJws(JSON.stringify({ sub: "alice" }), { typ: "JWT" });
+
+      const jwk = await signer.publicJwk();
+      const key = await jose.importJWK(jwk, jwk.alg);
+      const { payload, protectedHeader } = await jose.compactVerify(jws, key);
+      expect(new TextDecoder().decode(payload)).toBe('{"sub":"alice"}');
+      expect(protectedHeader.kid).toBe(jwk.kid);
+    }
   });
 
   it("token refuses to reveal the master key value", () => {
