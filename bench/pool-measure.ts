@@ -1,27 +1,28 @@
 // Measurements of keystate/pool that run the same way in Node and in a
-// browser page. Configurations alternate inside every round, so a load spike
-// from other processes hits all of them alike, and ratios are taken per
-// round before the median.
+// browser page, through bench/harness.ts: the cases of each group take turns
+// round by round, so load from other processes falls on all of them alike,
+// and ratios are medians of per-round ratios.
 import { createCryptoPool, type CryptoPool } from "../src/pool/index.js";
+import { measureInterleaved, speedRatio, type Measurement } from "./harness.js";
 
 export interface PoolMeasurements {
-  /** MiB/s sealing 32 messages of 1 MiB, median over rounds. */
-  throughput: { inline: number; oneWorker: number; twoWorkers: number };
-  /** Median over rounds of (two workers MiB/s) / (in-thread MiB/s) measured in the same round. */
+  /** Sealing 32 messages of 1 MiB: in-thread, through one worker, through two. */
+  throughput: Measurement[];
+  /** speedRatio(two workers, in-thread) and speedRatio(two workers, one worker). */
   twoWorkersOverInline: number;
-  /** Microseconds per awaited 64-byte seal, median over rounds. */
-  roundTrip64: { inline: number; worker: number };
-  /** Microseconds per awaited seal by message size, in-thread and through one worker. */
-  bySize: { bytes: number; inline: number; worker: number }[];
-  /** Microseconds per 64-byte seal over 1000 messages: one batch call, 1000 concurrent worker calls, in-thread. */
-  batch64: { batch: number; calls: number; inline: number };
+  twoWorkersOverOne: number;
+  /** One awaited 64-byte seal, in-thread and through a worker. */
+  roundTrip64: Measurement[];
+  /** One awaited seal by message size, in-thread and through a worker. */
+  bySize: { bytes: number; measurements: Measurement[] }[];
+  /** 1000 seals of 64 bytes: one batch over two workers, 1000 concurrent calls over two workers, an in-thread batch. */
+  batch64: Measurement[];
   /**
-   * Bytes at which an in-thread seal takes as long as the fixed cost of a
-   * worker round trip (worker minus in-thread at 64 bytes), from a
+   * Estimated bytes at which an in-thread seal takes as long as the fixed
+   * cost of a worker round trip (worker minus in-thread at 64 bytes), from a
    * least-squares line through the in-thread times by size.
    */
   threshold: number;
-  rounds: number;
 }
 
 const MIB = 1024 * 1024;
@@ -29,111 +30,75 @@ const KEY = new Uint8Array(32).fill(7);
 const NONCE = new Uint8Array(24).fill(9);
 const SIZES = [256, 1024, 4096, 16_384, 65_536, 262_144];
 
-export async function measurePool(rounds = 5): Promise<PoolMeasurements> {
-  const inlinePool = await createCryptoPool({ mode: "inline" });
+export async function measurePool(rounds = 7): Promise<PoolMeasurements> {
+  const inline = await createCryptoPool({ mode: "inline" });
   const one = await createCryptoPool({ size: 1, inlineThreshold: 0 });
   const two = await createCryptoPool({ size: 2, inlineThreshold: 0 });
 
   try {
     const messages = Array.from({ length: 32 }, (_, i) => new Uint8Array(MIB).fill(i));
+    const throughput = await measureInterleaved(
+      [
+        { name: "in-thread", fn: () => sealAll(inline, messages) },
+        { name: "1 worker", fn: () => sealAll(one, messages) },
+        { name: "2 workers", fn: () => sealAll(two, messages) },
+      ],
+      { bytes: 32 * MIB, rounds },
+    );
 
-    // Warm-up: every worker loads the core and the JIT settles.
-    for (const pool of [inlinePool, one, two]) await sealAll(pool, messages.slice(0, 4));
+    const roundTrip64 = await measureInterleaved(sealOnce(one, 64), { rounds });
 
-    const inline: number[] = [];
-    const oneWorker: number[] = [];
-    const twoWorkers: number[] = [];
-    const ratios: number[] = [];
-    const tripInline: number[] = [];
-    const tripWorker: number[] = [];
-    const sizeInline = SIZES.map(() => [] as number[]);
-    const sizeWorker = SIZES.map(() => [] as number[]);
-    const batchTimes: number[] = [];
-    const callTimes: number[] = [];
-    const batchInline: number[] = [];
+    const bySize = [];
+    for (const bytes of SIZES) bySize.push({ bytes, measurements: await measureInterleaved(sealOnce(one, bytes), { rounds }) });
+
     const small = Array.from({ length: 1000 }, (_, i) => [KEY, NONCE, new Uint8Array(64).fill(i)] as [Uint8Array, Uint8Array, Uint8Array]);
+    const batch64 = await measureInterleaved(
+      [
+        { name: "batch over 2 workers", fn: () => two.batch.xchacha20poly1305.seal(small) },
+        { name: "1000 calls over 2 workers", fn: () => Promise.all(small.map((item) => two.xchacha20poly1305.seal(...item))) },
+        { name: "in-thread batch", fn: () => inline.batch.xchacha20poly1305.seal(small) },
+      ],
+      { bytes: 64_000, rounds },
+    );
 
-    for (let round = 0; round < rounds; round++) {
-      const order = rotate([inlinePool, one, two], round);
-      const rates = new Map<CryptoPool, number>();
-      for (const pool of order) rates.set(pool, 32 / (await time(() => sealAll(pool, messages))));
-
-      inline.push(rates.get(inlinePool)!);
-      oneWorker.push(rates.get(one)!);
-      twoWorkers.push(rates.get(two)!);
-      ratios.push(rates.get(two)! / rates.get(inlinePool)!);
-
-      tripInline.push(await perCall(one, 64, "inline", 2000));
-      tripWorker.push(await perCall(one, 64, "worker", 2000));
-
-      batchTimes.push((await time(() => two.batch.xchacha20poly1305.seal(small).then(() => undefined))) * 1000);
-      callTimes.push((await time(() => Promise.all(small.map((item) => two.xchacha20poly1305.seal(...item))).then(() => undefined))) * 1000);
-      batchInline.push((await time(() => inlinePool.batch.xchacha20poly1305.seal(small).then(() => undefined))) * 1000);
-
-      for (let i = 0; i < SIZES.length; i++) {
-        const calls = Math.max(20, Math.round(2_000_000 / SIZES[i]!));
-        sizeInline[i]!.push(await perCall(one, SIZES[i]!, "inline", calls));
-        sizeWorker[i]!.push(await perCall(one, SIZES[i]!, "worker", calls));
-      }
-    }
-
-    const bySize = SIZES.map((bytes, i) => ({ bytes, inline: median(sizeInline[i]!), worker: median(sizeWorker[i]!) }));
-    const roundTrip64 = { inline: median(tripInline), worker: median(tripWorker) };
+    const overhead = roundTrip64[1]!.medianUs - roundTrip64[0]!.medianUs;
 
     return {
-      throughput: { inline: median(inline), oneWorker: median(oneWorker), twoWorkers: median(twoWorkers) },
-      twoWorkersOverInline: median(ratios),
+      throughput,
+      twoWorkersOverInline: speedRatio(throughput[2]!, throughput[0]!),
+      twoWorkersOverOne: speedRatio(throughput[2]!, throughput[1]!),
       roundTrip64,
       bySize,
-      batch64: { batch: median(batchTimes), calls: median(callTimes), inline: median(batchInline) },
-      threshold: breakEven(bySize, roundTrip64.worker - roundTrip64.inline),
-      rounds,
+      batch64,
+      threshold: breakEven(bySize.map((row) => ({ bytes: row.bytes, us: row.measurements[0]!.medianUs })), overhead),
     };
   } finally {
-    await Promise.all([inlinePool.terminate(), one.terminate(), two.terminate()]);
+    await Promise.all([inline.terminate(), one.terminate(), two.terminate()]);
   }
 }
 
 // Seals every message and waits for all; the pool spreads them over its workers.
-async function sealAll(pool: CryptoPool, messages: Uint8Array[]): Promise<void> {
-  await Promise.all(messages.map((message) => pool.xchacha20poly1305.seal(KEY, NONCE, message)));
+function sealAll(pool: CryptoPool, messages: Uint8Array[]): Promise<unknown> {
+  return Promise.all(messages.map((message) => pool.xchacha20poly1305.seal(KEY, NONCE, message)));
 }
 
-// Microseconds per call when each call is awaited before the next starts.
-async function perCall(pool: CryptoPool, bytes: number, route: "inline" | "worker", calls: number): Promise<number> {
+function sealOnce(pool: CryptoPool, bytes: number) {
   const message = new Uint8Array(bytes).fill(1);
-  const seconds = await time(async () => {
-    for (let i = 0; i < calls; i++) await pool.xchacha20poly1305.seal(KEY, NONCE, message, undefined, { route });
-  });
-  return (seconds * 1e6) / calls;
+  return [
+    { name: "in-thread", fn: () => pool.xchacha20poly1305.seal(KEY, NONCE, message, undefined, { route: "inline" }) },
+    { name: "worker", fn: () => pool.xchacha20poly1305.seal(KEY, NONCE, message, undefined, { route: "worker" }) },
+  ];
 }
 
-// Solves inline(bytes) = overhead on the line fitted through (bytes, inline).
-function breakEven(rows: { bytes: number; inline: number }[], overhead: number): number {
-  const n = rows.length;
-  const meanX = rows.reduce((sum, row) => sum + row.bytes, 0) / n;
-  const meanY = rows.reduce((sum, row) => sum + row.inline, 0) / n;
+// Solves us(bytes) = overhead on the line fitted through the (bytes, us) points.
+function breakEven(points: { bytes: number; us: number }[], overhead: number): number {
+  const n = points.length;
+  const meanX = points.reduce((sum, point) => sum + point.bytes, 0) / n;
+  const meanY = points.reduce((sum, point) => sum + point.us, 0) / n;
   const slope =
-    rows.reduce((sum, row) => sum + (row.bytes - meanX) * (row.inline - meanY), 0) /
-    rows.reduce((sum, row) => sum + (row.bytes - meanX) ** 2, 0);
+    points.reduce((sum, point) => sum + (point.bytes - meanX) * (point.us - meanY), 0) /
+    points.reduce((sum, point) => sum + (point.bytes - meanX) ** 2, 0);
   const intercept = meanY - slope * meanX;
 
   return Math.max(0, Math.round((overhead - intercept) / slope));
-}
-
-async function time(task: () => Promise<void>): Promise<number> {
-  const start = performance.now();
-  await task();
-  return (performance.now() - start) / 1000;
-}
-
-function rotate<T>(items: T[], by: number): T[] {
-  const shift = by % items.length;
-  return [...items.slice(shift), ...items.slice(0, shift)];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

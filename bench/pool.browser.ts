@@ -1,7 +1,7 @@
-// Page entry of the pool benchmark in Chromium: bench/pool.bench.ts imports
-// this module into a page served by Vite and calls run().
+// Browser half of the pool suite, run by bench/browser.ts in headless
+// Chromium: the same measurements as in Node, with Web Workers.
 import { measurePool, type PoolMeasurements } from "./pool-measure.js";
 
-export function run(rounds: number): Promise<PoolMeasurements> {
-  return measurePool(rounds);
+export function runBrowser(): Promise<PoolMeasurements> {
+  return measurePool();
 }
