@@ -1,0 +1,79 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { StoredKey } from "../../backends/key-store.js";
+import { EXIT_FAILURE, EXIT_SUCCESS, requiredOption, type Command } from "../command.js";
+import type { CliContext } from "../context.js";
+import { readBackup, writeBackup } from "../backup-file.js";
+import { CliFailure, writeOutput } from "../io.js";
+
+/** Environment variable with the passphrase of backup files; the store passphrase when unset. */
+export const BACKUP_PASSPHRASE_VARIABLE = "KEYSTATE_BACKUP_PASSPHRASE";
+
+const PASSPHRASE_DETAILS = [
+  "The backup is sealed with AES-256-GCM under a key derived with scrypt (N=2^17, r=8, p=1) from",
+  `${BACKUP_PASSPHRASE_VARIABLE}, or from the store passphrase when that is unset. Nothing in it is`,
+  "readable without the passphrase: not the key names, not the metadata, not the material.",
+  "It reads the store directly, so the access policy and the audit log do not see it.",
+].join("\n");
+
+export const backupCommand: Command = {
+  name: "backup",
+  summary: "Write every key, with all its versions, to a sealed backup file",
+  options: { out: { type: "string", valueName: "FILE", description: "The backup file to write (mode 0600). Required." } },
+  details: PASSPHRASE_DETAILS,
+
+  async run(input, context) {
+    const outPath = requiredOption(input, "out", "backup");
+    const store = await context.openStore();
+
+    const keys: StoredKey[] = [];
+    for (const info of await store.listKeys()) {
+      const stored = await store.getKey(info.name);
+      if (stored !== undefined) keys.push(stored.value);
+    }
+    const text = await writeBackup(keys, backupPassphrase(context));
+    await writeOutput(context.io, outPath, text);
+
+    const versions = keys.reduce((total, key) => total + key.info.versions.length, 0);
+    context.say(`Wrote ${keys.length} key(s) with ${versions} version(s) to ${outPath}.`);
+    return EXIT_SUCCESS;
+  },
+};
+
+export const restoreCommand: Command = {
+  name: "restore",
+  summary: "Restore the keys of a backup file into the store",
+  options: { in: { type: "string", valueName: "FILE", description: "The backup file to read. Required." } },
+  details: [
+    'The store must exist ("keystate init") and must not have a key of the same name as any key',
+    "in the backup; then nothing is written.",
+    "",
+    PASSPHRASE_DETAILS,
+  ].join("\n"),
+
+  async run(input, context) {
+    const inPath = requiredOption(input, "in", "restore");
+    const store = await context.openStore();
+    const text = await readFile(resolve(context.io.cwd, inPath), "utf8").catch((error: unknown) => {
+      throw new CliFailure(`Cannot read the backup file ${inPath}: ${error instanceof Error ? error.message : String(error)}.`);
+    });
+    const keys = await readBackup(text, backupPassphrase(context), inPath);
+
+    const existing = new Set((await store.listKeys()).map((info) => info.name));
+    const clashes = keys.filter((key) => existing.has(key.info.name)).map((key) => key.info.name);
+    if (clashes.length > 0) {
+      context.say(`keystate: The store already has key(s) ${clashes.join(", ")}; nothing was restored. Restore into an empty store.`);
+      return EXIT_FAILURE;
+    }
+
+    for (const key of keys) await store.putKey(key, null);
+
+    context.say(`Restored ${keys.length} key(s) from ${inPath}.`);
+    return EXIT_SUCCESS;
+  },
+};
+
+function backupPassphrase(context: CliContext): string {
+  const fromEnvironment = context.io.env[BACKUP_PASSPHRASE_VARIABLE];
+  return fromEnvironment !== undefined && fromEnvironment.length > 0 ? fromEnvironment : context.passphrase;
+}

@@ -1,0 +1,125 @@
+import { existsSync } from "node:fs";
+import { userInfo } from "node:os";
+import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
+import type { Readable, Writable } from "node:stream";
+import { FileStore } from "../backends/file-store.js";
+import { KeyStateError } from "../errors.js";
+import type { CommandInput } from "./command.js";
+import { readPassphrase } from "./passphrase.js";
+import { KeyState } from "../client/keystate.js";
+
+/** Environment variable naming the store directory when --store is absent. */
+export const STORE_VARIABLE = "KEYSTATE_STORE";
+
+/** Store directory when neither --store nor KEYSTATE_STORE is given, relative to the working directory. */
+export const DEFAULT_STORE = ".keystate";
+
+/** The process's streams and environment, passed in so tests can run the CLI in-process. */
+export interface CliIo {
+  stdin: Readable & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+/** What a running command can use: its I/O, the global options, and the store. */
+export class CliContext {
+  readonly io: CliIo;
+  readonly input: CommandInput;
+  private store: FileStore | undefined;
+  private client: KeyState | undefined;
+  private storePassphrase: string | undefined;
+
+  constructor(io: CliIo, input: CommandInput) {
+    this.io = io;
+    this.input = input;
+  }
+
+  /** Absolute store directory: --store, else KEYSTATE_STORE, else ./.keystate. */
+  get storeDirectory(): string {
+    const option = this.input.values.store;
+    const chosen = typeof option === "string" && option.length > 0 ? option : this.io.env[STORE_VARIABLE] || DEFAULT_STORE;
+    return resolve(this.io.cwd, chosen);
+  }
+
+  /** Opens the existing store with the passphrase from KEYSTATE_PASSPHRASE or a prompt. */
+  async openStore(): Promise<FileStore> {
+    if (this.store !== undefined) return this.store;
+
+    const directory = this.storeDirectory;
+    // Check before asking for a passphrase that could not open anything.
+    if (!(await FileStore.exists(directory))) {
+      throw new KeyStateError(
+        "STORE_NOT_FOUND",
+        `There is no KeyState store in ${directory}; create one with "keystate init", or choose another with --store`,
+      );
+    }
+
+    const passphrase = await readPassphrase(this.io, `Passphrase for ${directory}`);
+    this.store = await FileStore.open(directory, { passphrase });
+    this.storePassphrase = passphrase;
+    return this.store;
+  }
+
+  /** The passphrase that opened the store; openStore must have run. */
+  get passphrase(): string {
+    if (this.storePassphrase === undefined) throw new Error("openStore must run before the passphrase is read");
+    return this.storePassphrase;
+  }
+
+  /**
+   * Opens a KeyState client on the store. It acts as `principal`, and reads
+   * the store on every operation (cacheTtl 0) because a CLI process is short
+   * and other processes may change keys in between.
+   */
+  async openClient(): Promise<KeyState> {
+    if (this.client !== undefined) return this.client;
+
+    const store = await this.openStore();
+    this.client = await KeyState.open({ store, principal: this.principal, cacheTtl: 0, wasm: coreWasmPath() });
+    return this.client;
+  }
+
+  /**
+   * Who acts, as the audit log records it: the operating-system user name.
+   * The default authorizer allows this principal every operation.
+   */
+  get principal(): string {
+    try {
+      return userInfo().username || "keystate-cli";
+    } catch {
+      return "keystate-cli";
+    }
+  }
+
+  /** Writes a line to stdout. */
+  print(line: string): void {
+    this.io.stdout.write(`${line}\n`);
+  }
+
+  /** Writes a message for the user to stderr. */
+  say(line: string): void {
+    this.io.stderr.write(`${line}\n`);
+  }
+
+  /** Releases what the command opened. */
+  async close(): Promise<void> {
+    try {
+      await this.client?.close();
+    } finally {
+      await this.store?.close();
+    }
+  }
+}
+
+/**
+ * Returns the compiled WebAssembly core, build/keystate.wasm at the package
+ * root. This file runs from src/cli/ (sources) or dist/src/cli/ (compiled),
+ * one level deeper, so both places are tried.
+ */
+function coreWasmPath(): URL {
+  const candidates = [new URL("../../build/keystate.wasm", import.meta.url), new URL("../../../build/keystate.wasm", import.meta.url)];
+  return candidates.find((candidate) => existsSync(fileURLToPath(candidate))) ?? candidates[0]!;
+}
