@@ -72,6 +72,15 @@ const BASE_TABLE: usize = BASE + POINT_SIZE;
 const VERIFY_BASE_TABLE: usize = BASE_TABLE + BASE_ROWS * BASE_ROW_SIZE;
 let initialised = false;
 
+// Scratch for building the tables: eight points, their running Z products
+// and the running inverse. Public values only.
+const BATCH: usize = 8;
+const BATCH_SIZE: usize = BATCH * POINT_SIZE + BATCH * FE_SIZE + FE_SIZE;
+const BATCH_AREA: usize = memory.data(<i32>BATCH_SIZE, 16);
+const BATCH_POINTS: usize = BATCH_AREA;
+const BATCH_PRODUCTS: usize = BATCH_POINTS + BATCH * POINT_SIZE;
+const BATCH_INVERSE: usize = BATCH_PRODUCTS + BATCH * FE_SIZE;
+
 // Per-call state and temporaries. Everything in the SECRET area can contain
 // seeds, secret scalars, nonces or values derived from them, and
 // wipeSecrets() overwrites it before any signing export returns.
@@ -219,17 +228,48 @@ function toCached(r: usize, p: usize): void {
   feMul(r + T2D, p + T, D2);
 }
 
-// Affine form for tables; uses F0..F2, so call it outside the adders.
-function toNiels(r: usize, p: usize): void {
-  feInvert(F0, p + Z);
-  feMul(F1, p + X, F0); //       x
-  feMul(F2, p + Y, F0); //       y
-  feAdd(r + YPLUSX, F2, F1);
-  feCarry(r + YPLUSX);
-  feSub(r + YMINUSX, F2, F1);
-  feCarry(r + YMINUSX);
-  feMul(F0, F1, F2);
-  feMul(r + XY2D, F0, D2);
+// Converts the eight extended points at BATCH_POINTS to the affine table
+// entries r, r + NIELS_SIZE, ... with one field inversion for all eight
+// (Montgomery's trick: invert the product of the Z, then peel off each 1/Z).
+// Uses F0..F2, so call it outside the adders.
+function batchToNiels(r: usize): void {
+  feCopy(BATCH_PRODUCTS, BATCH_POINTS + Z);
+  for (let i: usize = 1; i < BATCH; i++) {
+    feMul(BATCH_PRODUCTS + i * FE_SIZE, BATCH_PRODUCTS + (i - 1) * FE_SIZE, BATCH_POINTS + i * POINT_SIZE + Z);
+  }
+  feInvert(BATCH_INVERSE, BATCH_PRODUCTS + (BATCH - 1) * FE_SIZE); // 1/(Z_0 ... Z_7)
+
+  for (let i = <isize>BATCH - 1; i >= 0; i--) {
+    const point = BATCH_POINTS + <usize>i * POINT_SIZE;
+    const entry = r + <usize>i * NIELS_SIZE;
+    if (i > 0) {
+      feMul(F0, BATCH_INVERSE, BATCH_PRODUCTS + <usize>(i - 1) * FE_SIZE); // 1/Z_i
+      feMul(BATCH_INVERSE, BATCH_INVERSE, point + Z); //                   1/(Z_0 ... Z_(i-1))
+    } else {
+      feCopy(F0, BATCH_INVERSE);
+    }
+
+    feMul(F1, point + X, F0); //  x
+    feMul(F2, point + Y, F0); //  y
+    feAdd(entry + YPLUSX, F2, F1);
+    feCarry(entry + YPLUSX);
+    feSub(entry + YMINUSX, F2, F1);
+    feCarry(entry + YMINUSX);
+    feMul(F0, F1, F2);
+    feMul(entry + XY2D, F0, D2);
+  }
+}
+
+// Fills BATCH_POINTS with p, p + step, ..., p + 7 step and converts them to
+// the eight table entries from r; returns with P2 = p + 8 step. `step` is a
+// prepared projective point.
+function fillBatch(r: usize, p: usize, step: usize): void {
+  memory.copy(P2, p, POINT_SIZE);
+  for (let i: usize = 0; i < BATCH; i++) {
+    memory.copy(BATCH_POINTS + i * POINT_SIZE, P2, POINT_SIZE);
+    addCached(P2, P2, step, false);
+  }
+  batchToNiels(r);
 }
 
 // RFC 8032 section 5.1.2: the encoding is y with the low bit of x in bit 255.
@@ -312,21 +352,17 @@ function initialise(): void {
   memory.copy(P1, BASE, POINT_SIZE);
   for (let row: usize = 0; row < BASE_ROWS; row++) {
     toCached(CACHED, P1);
-    memory.copy(P2, P1, POINT_SIZE);
-    for (let k: usize = 0; k < 8; k++) {
-      toNiels(BASE_TABLE + row * BASE_ROW_SIZE + k * NIELS_SIZE, P2);
-      addCached(P2, P2, CACHED, false);
-    }
+    fillBatch(BASE_TABLE + row * BASE_ROW_SIZE, P1, CACHED);
     for (let i = 0; i < 8; i++) pointDouble(P1, P1, i == 7);
   }
 
-  // (2i + 1) * B for i = 0..63.
+  // (2i + 1) * B for i = 0..63, eight at a time.
   pointDouble(P1, BASE, true);
   toCached(CACHED, P1);
-  memory.copy(P2, BASE, POINT_SIZE);
-  for (let i: usize = 0; i < VERIFY_BASE_ENTRIES; i++) {
-    toNiels(VERIFY_BASE_TABLE + i * NIELS_SIZE, P2);
-    addCached(P2, P2, CACHED, false);
+  memory.copy(P3, BASE, POINT_SIZE);
+  for (let i: usize = 0; i < VERIFY_BASE_ENTRIES; i += BATCH) {
+    fillBatch(VERIFY_BASE_TABLE + i * NIELS_SIZE, P3, CACHED);
+    memory.copy(P3, P2, POINT_SIZE);
   }
 
   wipeSecrets();
