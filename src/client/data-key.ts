@@ -1,6 +1,6 @@
 import { KeyStateError } from "../errors.js";
 import type { CipherEngine, Engine, KeyWrapEngine } from "../crypto/engine.js";
-import { randomBytes } from "../crypto/random.js";
+import { randomNonce } from "../crypto/random.js";
 import { DATA_KEY_LENGTH } from "../format/header.js";
 import type { KeyMaterial } from "../keys/material.js";
 import { concatBytes } from "./bytes.js";
@@ -15,7 +15,7 @@ export async function wrapDataKey(engine: Engine, material: KeyMaterial, dataKey
   if (engine.kind === "keywrap") return (engine as KeyWrapEngine).wrap(material, dataKey);
 
   const cipher = asCipher(engine);
-  const nonce = randomBytes(cipher.nonceLength);
+  const nonce = randomNonce(cipher.nonceLength);
   const sealed = cipher.encryptSync !== undefined
     ? cipher.encryptSync(material, nonce, dataKey, aad)
     : await cipher.encrypt(material, nonce, dataKey, aad);

@@ -1,6 +1,6 @@
 import { KeyStateError } from "../errors.js";
 import { xchacha20poly1305 } from "../core/index.js";
-import { randomBytes } from "../crypto/random.js";
+import { randomBytes, randomNonce } from "../crypto/random.js";
 import { encodeContext, type EncryptionContext } from "../format/context.js";
 import {
   DATA_KEY_LENGTH,
@@ -55,7 +55,7 @@ export async function prepareSeal(
   const contextBytes = encodeContext(context);
   const kek = { name, id: version.id };
   const dataKey = randomBytes(DATA_KEY_LENGTH);
-  const nonce = randomBytes(kind === KIND_ENVELOPE ? DATA_NONCE_LENGTH : STREAM_PREFIX_LENGTH);
+  const nonce = randomNonce(kind === KIND_ENVELOPE ? DATA_NONCE_LENGTH : STREAM_PREFIX_LENGTH);
 
   try {
     const wrapAad = concatBytes(encodeWrapAad(kind, key.info.algorithm, kek), contextBytes);

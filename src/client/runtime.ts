@@ -63,12 +63,15 @@ const DECRYPT_PASS_THROUGH = new Set<KeyStateErrorCode>([
   "UNAUTHENTICATED",
 ]);
 
+// Request ids are a random per-realm prefix and a counter: unique without a
+// getRandomValues call per operation.
+const REQUEST_PREFIX = Array.from(crypto.getRandomValues(new Uint8Array(8)), (byte) => byte.toString(16).padStart(2, "0")).join("");
+let requestCounter = 0;
+
 /** Returns a fresh id for one call's audit events. */
 export function newRequestId(): string {
-  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
-
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  requestCounter += 1;
+  return `${REQUEST_PREFIX}-${requestCounter.toString(36)}`;
 }
 
 /** Throws NOT_READY after close(). */

@@ -9,3 +9,21 @@ export function randomBytes(length: number): Uint8Array {
   }
   return bytes;
 }
+
+// Nonces are public, so they may come from a pool filled 4 KiB at a time,
+// which saves a getRandomValues call per message. Keys never come from it.
+const NONCE_POOL_SIZE = 4096;
+let noncePool = new Uint8Array(0);
+let noncePoolOffset = 0;
+
+/** Returns `length` random bytes for a nonce or other public value, from a pool refilled by crypto.getRandomValues. */
+export function randomNonce(length: number): Uint8Array {
+  if (noncePoolOffset + length > noncePool.length) {
+    noncePool = crypto.getRandomValues(new Uint8Array(NONCE_POOL_SIZE));
+    noncePoolOffset = 0;
+  }
+
+  const nonce = noncePool.slice(noncePoolOffset, noncePoolOffset + length);
+  noncePoolOffset += length;
+  return nonce;
+}
