@@ -52,7 +52,7 @@ describe("kms proxy killed mid-request", () => {
     const kms = new RemoteKms({ url: first.url, token: app.token, timeoutMs: 10_000, retries: 0 });
     await kms.createKey("master", "AES-256-GCM");
     await kms.createKey("slow", "AES-256-GCM");
-    const kept = await kms.wrap("master", new Uint8Array(32).fill(5), { context: { file: "a" } });
+    const earlier = await kms.wrap("master", new Uint8Array(32).fill(5), { context: { file: "a" } });
 
     const inFlight = kms.wrap("slow", new Uint8Array(32).fill(6)).catch((e: unknown) => e);
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -67,7 +67,7 @@ describe("kms proxy killed mid-request", () => {
     const names = (await again.listKeys()).map((key) => key.name);
     expect(names).toEqual(["master", "slow"]);
 
-    const unwrapped = await again.unwrap(kept.wrappedKey, { context: { file: "a" } });
+    const unwrapped = await again.unwrap(earlier.wrappedKey, { context: { file: "a" } });
     expect(unwrapped.plaintext).toEqual(new Uint8Array(32).fill(5));
     await kill(second.child);
   });

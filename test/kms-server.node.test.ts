@@ -297,10 +297,10 @@ describe("RemoteKms data-key cache", () => {
   it("hands out copies the caller may wipe", async () => {
     const kms = new RemoteKms({ url, token: app.token, dataKeyCache: {} });
     const first = await kms.generateDataKey("master");
-    const kept = first.plaintext.slice();
+    const original = first.plaintext.slice();
     first.plaintext.fill(0);
     const second = await kms.generateDataKey("master");
-    expect(second.plaintext).toEqual(kept);
+    expect(second.plaintext).toEqual(original);
   });
 });
 

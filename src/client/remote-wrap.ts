@@ -30,7 +30,7 @@ export interface RemoteKeyWrapper {
   unwrap(wrappedKey: Uint8Array, options: { context?: EncryptionContext }): Promise<{ plaintext: Uint8Array }>;
 }
 
-/** Which master keys live in a remote service, and the service. */
+/** A remote key-encryption service and the names of the master keys it contains. */
 export interface RemoteWrapping {
   wrapper: RemoteKeyWrapper;
   /** Names of the master keys the remote service holds; seal and open use it for these names only. */
@@ -43,7 +43,7 @@ export function isRemoteKey(runtime: Runtime, name: string): boolean {
 
 /**
  * Like prepareSeal, with a data key from the remote service. The header names
- * the remote master key and version id; its wrapped key is the service's
+ * the remote master key and version id. Its wrapped key is the service's
  * wrapped key, which authenticates the key name, version and context itself.
  */
 export async function prepareRemoteSeal(
@@ -99,7 +99,7 @@ export function remoteWrappingOf(option: { wrapper: RemoteKeyWrapper; keys: read
     throw new KeyStateError("INVALID_ARGUMENT", "options.kms.wrapper must have generateDataKey and unwrap, for example a RemoteKms");
   }
   if (!Array.isArray(keys) || keys.length === 0 || !keys.every(isKeyName)) {
-    throw new KeyStateError("INVALID_ARGUMENT", "options.kms.keys must be a non-empty array of the key names the KMS holds");
+    throw new KeyStateError("INVALID_ARGUMENT", "options.kms.keys must be a non-empty array of valid key names, the master keys the KMS contains");
   }
   return { wrapper, keys: new Set(keys) };
 }

@@ -8,7 +8,7 @@ import { encodeBase64Url } from "../format/base64url.js";
 /** Master-key algorithms the proxy serves. */
 export type KmsAlgorithm = "AES-256-GCM" | "ECDSA-P256" | "ED25519";
 
-/** What a master key does: wrap data keys, or sign. */
+/** The use of a master key: wrapping data keys, or signing. */
 export type KmsPurpose = "wrap" | "sign";
 
 /** One version of a master key, as the proxy lists it. */

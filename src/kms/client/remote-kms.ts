@@ -105,8 +105,8 @@ interface CallOptions {
  * workers, edge runtimes and Node. Master keys stay in the proxy: the client
  * receives data keys, wrapped keys, signatures and public keys.
  *
- * Errors: KMS_UNAVAILABLE for a network failure, a timeout or a 5xx answer;
- * the proxy's code for a 4xx answer (INVALID_ARGUMENT, UNAUTHENTICATED,
+ * Errors: KMS_UNAVAILABLE for a network failure, a timeout or a 5xx response;
+ * the proxy's code for a 4xx response (INVALID_ARGUMENT, UNAUTHENTICATED,
  * POLICY_DENIED, KEY_NOT_FOUND, DECRYPT_FAILED, REQUEST_TOO_LARGE,
  * RATE_LIMITED ...). Idempotent calls (unwrap, sign, reads) are retried with
  * exponential backoff and jitter; wrap, generateDataKey, createKey and
@@ -319,7 +319,7 @@ export class RemoteKms {
     }
 
     if (response.status >= 500) {
-      throw new KeyStateError("KMS_UNAVAILABLE", `the KMS proxy answered ${call.method} ${call.path} with HTTP ${response.status}; retry later`, {
+      throw new KeyStateError("KMS_UNAVAILABLE", `the KMS proxy responded to ${call.method} ${call.path} with HTTP ${response.status}; retry later`, {
         cause: parseErrorBody(text),
       });
     }
@@ -327,7 +327,7 @@ export class RemoteKms {
     if (!response.ok) {
       const error = parseErrorBody(text);
       const code = error !== undefined && CODES.includes(error.code) ? error.code : (CODE_BY_STATUS[response.status] ?? "INVALID_ARGUMENT");
-      const message = error?.message ?? `the KMS proxy answered ${call.method} ${call.path} with HTTP ${response.status}`;
+      const message = error?.message ?? `the KMS proxy responded to ${call.method} ${call.path} with HTTP ${response.status}`;
       const failure = new KeyStateError(code, message);
       const retryAfter = Number(response.headers.get("retry-after"));
       if (code === "RATE_LIMITED" && retryAfter > 0) Object.assign(failure, { retryAfterMs: retryAfter * 1000 });
@@ -337,7 +337,7 @@ export class RemoteKms {
     try {
       return JSON.parse(text) as T;
     } catch (error) {
-      throw new KeyStateError("KMS_UNAVAILABLE", `the KMS proxy answered ${call.method} ${call.path} with a body that is not JSON; check that url points to the proxy`, { cause: error });
+      throw new KeyStateError("KMS_UNAVAILABLE", `the KMS proxy responded to ${call.method} ${call.path} with a body that is not JSON; check that url points to the proxy`, { cause: error });
     }
   }
 

@@ -8,7 +8,7 @@ export interface VersionRef {
 }
 
 /**
- * Where master keys live: a PKCS#11 token or a software key store. A backend
+ * A store of master keys: a PKCS#11 token or a software key store. A backend
  * only performs operations with keys it holds; it never returns secret or
  * private key material. Several proxy processes may share one backend's
  * token or store, so each method reads what other processes wrote.

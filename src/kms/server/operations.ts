@@ -12,7 +12,7 @@ import { concatBytes, encodeHeader, joinWrappedKey, parseWrappedKey } from "./wr
 /** Largest plaintext wrap accepts, in bytes: room for any symmetric key or key bundle. */
 export const MAX_WRAP_PLAINTEXT = 4096;
 
-/** What one route does once the request is authenticated and parsed. */
+/** The outcome of one route, returned once the operation has run. */
 export interface OperationResult {
   status: number;
   body: unknown;

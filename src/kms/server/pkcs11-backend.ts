@@ -31,7 +31,7 @@ const CKR_USER_ALREADY_LOGGED_IN = 0x100;
 export interface Pkcs11BackendOptions {
   /** Path of the PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so. */
   modulePath: string;
-  /** Label of the token that holds the master keys. */
+  /** Label of the token that contains the master keys. */
   tokenLabel: string;
   /** User PIN of the token. */
   pin: string;
@@ -247,7 +247,7 @@ export class Pkcs11Backend implements KmsBackend {
   }
 
   // Sessions: an operation (EncryptInit then Encrypt) belongs to one
-  // session, so each request holds a session of its own until it finishes.
+  // session, so each request uses a session of its own until it finishes.
 
   async #acquire(): Promise<Handle> {
     if (this.#closed) throw new KeyStateError("KMS_UNAVAILABLE", "the PKCS#11 backend is closed");
@@ -481,7 +481,7 @@ function releaseModule(modulePath: string): void {
   try {
     loaded.pkcs11.C_Finalize();
   } catch {
-    // Finalizing fails only when the module is already unusable; nothing is left to release.
+    // Finalizing fails when the module is already unusable, and then nothing is left to release.
   }
 }
 

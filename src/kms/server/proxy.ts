@@ -84,7 +84,7 @@ const STATUS_BY_CODE: Partial<Record<KeyStateErrorCode, number>> = {
   KMS_UNAVAILABLE: 503,
 };
 
-// Operations a listing checks, by purpose: a principal sees a key when any is allowed.
+// Operations a listing checks, by purpose: the listing includes a key when any of them is allowed.
 const LIST_OPERATIONS: Record<"wrap" | "sign", Operation[]> = {
   wrap: ["encrypt", "decrypt", "rotate", "admin"],
   sign: ["sign", "verify", "rotate", "admin"],
@@ -155,7 +155,7 @@ export function createKmsProxy(options: KmsProxyOptions): KmsProxy {
           principal: principal.principal,
           keyName: plan.keyName,
           keyVersion: result?.keyVersion,
-          outcome: failure === undefined ? "success" : failure.code === "POLICY_DENIED" ? "denied" : "failure",
+          outcome: outcomeOf(failure),
           errorCode: failure?.code,
           requestId,
           context: plan.context,
@@ -180,7 +180,7 @@ export function createKmsProxy(options: KmsProxyOptions): KmsProxy {
     }
 
     entry.status = status;
-    entry.outcome = failure === undefined ? "success" : failure.code === "POLICY_DENIED" ? "denied" : "failure";
+    entry.outcome = outcomeOf(failure);
     if (failure !== undefined) entry.errorCode = failure.code;
     entry.durationMs = Math.round((performance.now() - started) * 1000) / 1000;
     if (status >= 500) logger.error({ ...entry, err: failure?.cause ?? failure }, "request failed");
@@ -393,7 +393,7 @@ function parseJsonBody(bytes: Uint8Array): Record<string, unknown> {
 
 const CORS_REQUEST_HEADERS = ["authorization", "content-type", REQUEST_ID_HEADER, ...Object.values(SIGNATURE_HEADERS)].join(", ");
 
-// Sets CORS headers for an allowed origin. Returns true when it answered a preflight request.
+// Sets CORS headers for an allowed origin. Returns true when it has responded to a preflight request.
 function applyCors(request: IncomingMessage, response: ServerResponse, allowed: KmsProxyOptions["allowedOrigins"]): boolean {
   const origin = request.headers.origin;
   if (origin === undefined || allowed === undefined || (allowed !== "*" && !allowed.includes(origin))) return false;
@@ -423,8 +423,8 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 }
 
 function requestIdOf(request: IncomingMessage): string {
-  const given = request.headers[REQUEST_ID_HEADER];
-  return typeof given === "string" && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID();
+  const header = request.headers[REQUEST_ID_HEADER];
+  return typeof header === "string" && /^[A-Za-z0-9._-]{8,64}$/.test(header) ? header : randomUUID();
 }
 
 function pathOf(request: IncomingMessage): string {
@@ -438,6 +438,12 @@ function decodeSegment(segment: string): string {
   } catch {
     throw new KeyStateError("INVALID_ARGUMENT", `the path segment "${segment.slice(0, 40)}" is not valid percent-encoding`);
   }
+}
+
+function outcomeOf(failure: KeyStateError | undefined): "success" | "denied" | "failure" {
+  if (failure === undefined) return "success";
+  if (failure.code === "POLICY_DENIED") return "denied";
+  return "failure";
 }
 
 function asKeyStateError(error: unknown): KeyStateError {

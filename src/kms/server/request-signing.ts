@@ -56,8 +56,8 @@ export class RequestVerifier {
     }
 
     const expected = await signCanonical(secret, await canonicalRequest(method, pathWithQuery, timestamp, nonce, body));
-    const given = Buffer.from(signature);
-    if (given.length !== expected.length || !timingSafeEqual(given, Buffer.from(expected))) {
+    const received = Buffer.from(signature);
+    if (received.length !== expected.length || !timingSafeEqual(received, Buffer.from(expected))) {
       throw unauthenticated("the request signature is invalid; sign with the secret issued to this principal");
     }
 

@@ -11,7 +11,7 @@ import type { VersionRef } from "./backend.js";
 //  12  1  key name length n (1 to 128)
 //  13  n  key name, ASCII
 //  13+n   12-byte IV, ciphertext, 16-byte tag
-// Bytes 0 to 13+n are the header; it is authenticated as associated data
+// Bytes 0 to 13+n are the header. AES-GCM authenticates it as associated data
 // together with the encoded encryption context, so a wrapped key cannot be
 // moved to another key name, version or context.
 
