@@ -40,9 +40,9 @@ const Y: usize = FE_SIZE;
 const Z: usize = 2 * FE_SIZE;
 const T: usize = 3 * FE_SIZE;
 
-// Affine point prepared for mixed addition: y + x, y - x and 2 d x y, padded
-// to 128 bytes so a table row is whole 16-byte vectors.
-const NIELS_SIZE: usize = 128;
+// Affine point prepared for mixed addition: y + x, y - x and 2 d x y, nine
+// 16-byte vectors.
+const NIELS_SIZE: usize = 3 * FE_SIZE;
 const YPLUSX: usize = 0;
 const YMINUSX: usize = FE_SIZE;
 const XY2D: usize = 2 * FE_SIZE;
@@ -85,7 +85,7 @@ const BATCH_INVERSE: usize = BATCH_PRODUCTS + BATCH * FE_SIZE;
 // seeds, secret scalars, nonces or values derived from them, and
 // wipeSecrets() overwrites it before any signing export returns.
 const SECRET_SIZE: usize =
-  64 + 32 * 4 + 64 + 32 + SHA512_CONTEXT_SIZE + 8 * FE_SIZE + 4 * POINT_SIZE + CACHED_SIZE + 2 * NIELS_SIZE + 64;
+  64 + 32 * 4 + 64 + 32 + SHA512_CONTEXT_SIZE + 8 * FE_SIZE + 4 * POINT_SIZE + CACHED_SIZE + NIELS_SIZE + 64;
 const SECRET: usize = memory.data(<i32>SECRET_SIZE, 16);
 const EXPANDED: usize = SECRET; //                 SHA-512(seed): clamped scalar a, then the prefix
 const NONCE: usize = EXPANDED + 64; //              r
@@ -109,8 +109,7 @@ const P2: usize = P1 + POINT_SIZE;
 const P3: usize = P2 + POINT_SIZE;
 const CACHED: usize = P3 + POINT_SIZE;
 const SELECTED: usize = CACHED + CACHED_SIZE;
-const NIELS_TEMP: usize = SELECTED + NIELS_SIZE;
-const DIGITS: usize = NIELS_TEMP + NIELS_SIZE;
+const DIGITS: usize = SELECTED + NIELS_SIZE;
 
 // Verification state: public data only.
 const VERIFY_SIZE: usize = 32 * 3 + 64 + 2 * 256 + 2 * 40 + POINT_SIZE + VERIFY_KEY_ENTRIES * CACHED_SIZE;
@@ -379,16 +378,17 @@ function selectBase(row: usize, digit: i32): void {
   const magnitude = digit - ((digit & negative) << 1);
 
   // The identity (y + x, y - x, 2dxy) = (1, 1, 0) unless an entry matches.
-  // The eight 16-byte vectors of the result stay in locals while the row is
+  // The nine 16-byte vectors of the result stay in locals while the row is
   // scanned.
   let v0 = i32x4(1, 0, 0, 0);
   let v1 = i32x4(0, 0, 0, 0);
-  let v2 = i32x4(0, 0, 1, 0);
-  let v3 = i32x4(0, 0, 0, 0);
+  let v2 = i32x4(0, 0, 0, 0);
+  let v3 = i32x4(1, 0, 0, 0);
   let v4 = i32x4(0, 0, 0, 0);
   let v5 = i32x4(0, 0, 0, 0);
   let v6 = i32x4(0, 0, 0, 0);
   let v7 = i32x4(0, 0, 0, 0);
+  let v8 = i32x4(0, 0, 0, 0);
 
   const entries = BASE_TABLE + row * BASE_ROW_SIZE;
   for (let k = 1; k <= 8; k++) {
@@ -402,23 +402,20 @@ function selectBase(row: usize, digit: i32): void {
     v5 = v128.bitselect(v128.load(entry, 80), v5, mask);
     v6 = v128.bitselect(v128.load(entry, 96), v6, mask);
     v7 = v128.bitselect(v128.load(entry, 112), v7, mask);
+    v8 = v128.bitselect(v128.load(entry, 128), v8, mask);
   }
 
-  v128.store(SELECTED, v0, 0);
-  v128.store(SELECTED, v1, 16);
-  v128.store(SELECTED, v2, 32);
-  v128.store(SELECTED, v3, 48);
-  v128.store(SELECTED, v4, 64);
-  v128.store(SELECTED, v5, 80);
-  v128.store(SELECTED, v6, 96);
-  v128.store(SELECTED, v7, 112);
-
   // -(x, y) swaps y + x with y - x and negates 2 d x y.
-  feCopy(NIELS_TEMP + YPLUSX, SELECTED + YPLUSX);
-  feSelect(SELECTED + YPLUSX, SELECTED + YMINUSX, negative);
-  feSelect(SELECTED + YMINUSX, NIELS_TEMP + YPLUSX, negative);
-  feNeg(NIELS_TEMP + XY2D, SELECTED + XY2D);
-  feSelect(SELECTED + XY2D, NIELS_TEMP + XY2D, negative);
+  const flip = i32x4.splat(negative);
+  v128.store(SELECTED, v128.bitselect(v3, v0, flip), 0);
+  v128.store(SELECTED, v128.bitselect(v4, v1, flip), 16);
+  v128.store(SELECTED, v128.bitselect(v5, v2, flip), 32);
+  v128.store(SELECTED, v128.bitselect(v0, v3, flip), 48);
+  v128.store(SELECTED, v128.bitselect(v1, v4, flip), 64);
+  v128.store(SELECTED, v128.bitselect(v2, v5, flip), 80);
+  v128.store(SELECTED, v128.bitselect(i32x4.neg(v6), v6, flip), 96);
+  v128.store(SELECTED, v128.bitselect(i32x4.neg(v7), v7, flip), 112);
+  v128.store(SELECTED, v128.bitselect(i32x4.neg(v8), v8, flip), 128);
 }
 
 // r = s * B for a 32-byte scalar s below 2^255. s is written as 64 signed

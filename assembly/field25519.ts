@@ -16,7 +16,10 @@
 // Nothing here branches on or indexes memory by the value of an element, so
 // the arithmetic is constant time except feEqualsVariableTime.
 
-export const FE_SIZE: usize = 40;
+// Ten limbs take 40 bytes; each element is padded with zeros to 48 bytes, so
+// additions, negations and selections are three 16-byte SIMD operations. The
+// padding stays zero because every operation maps zero lanes to zero.
+export const FE_SIZE: usize = 48;
 
 // Scratch elements for the exponentiation chains and byte conversions. They
 // hold values derived from secrets while signing, so the signer wipes them
@@ -176,25 +179,27 @@ export function feSqN(h: usize, f: usize, n: i32): void {
 }
 
 export function feAdd(h: usize, f: usize, g: usize): void {
-  for (let i: usize = 0; i < FE_SIZE; i += 4) {
-    store<i32>(h + i, load<i32>(f + i) + load<i32>(g + i));
-  }
+  v128.store(h, i32x4.add(v128.load(f, 0), v128.load(g, 0)), 0);
+  v128.store(h, i32x4.add(v128.load(f, 16), v128.load(g, 16)), 16);
+  v128.store(h, i32x4.add(v128.load(f, 32), v128.load(g, 32)), 32);
 }
 
 export function feSub(h: usize, f: usize, g: usize): void {
-  for (let i: usize = 0; i < FE_SIZE; i += 4) {
-    store<i32>(h + i, load<i32>(f + i) - load<i32>(g + i));
-  }
+  v128.store(h, i32x4.sub(v128.load(f, 0), v128.load(g, 0)), 0);
+  v128.store(h, i32x4.sub(v128.load(f, 16), v128.load(g, 16)), 16);
+  v128.store(h, i32x4.sub(v128.load(f, 32), v128.load(g, 32)), 32);
 }
 
 export function feNeg(h: usize, f: usize): void {
-  for (let i: usize = 0; i < FE_SIZE; i += 4) {
-    store<i32>(h + i, -load<i32>(f + i));
-  }
+  v128.store(h, i32x4.neg(v128.load(f, 0)), 0);
+  v128.store(h, i32x4.neg(v128.load(f, 16)), 16);
+  v128.store(h, i32x4.neg(v128.load(f, 32)), 32);
 }
 
 export function feCopy(h: usize, f: usize): void {
-  memory.copy(h, f, FE_SIZE);
+  v128.store(h, v128.load(f, 0), 0);
+  v128.store(h, v128.load(f, 16), 16);
+  v128.store(h, v128.load(f, 32), 32);
 }
 
 /** Sets h to the small non-negative integer n. */
@@ -214,10 +219,10 @@ export function feCarry(h: usize): void {
 
 /** Sets h = f when mask is -1 and leaves h unchanged when mask is 0, without branching. */
 export function feSelect(h: usize, f: usize, mask: i32): void {
-  for (let i: usize = 0; i < FE_SIZE; i += 4) {
-    const current = load<i32>(h + i);
-    store<i32>(h + i, current ^ ((current ^ load<i32>(f + i)) & mask));
-  }
+  const lanes = i32x4.splat(mask);
+  v128.store(h, v128.bitselect(v128.load(f, 0), v128.load(h, 0), lanes), 0);
+  v128.store(h, v128.bitselect(v128.load(f, 16), v128.load(h, 16), lanes), 16);
+  v128.store(h, v128.bitselect(v128.load(f, 32), v128.load(h, 32), lanes), 32);
 }
 
 // Shared prefix of the exponentiation chains: T0 = f^11 and
