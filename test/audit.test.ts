@@ -14,7 +14,7 @@ function event(overrides: Partial<AuditEventInput> = {}): AuditEventInput {
 async function openLog(options: Partial<AuditLogOptions> = {}): Promise<{ log: AuditLog; store: MemoryStore; sink: ReturnType<typeof memorySink>; time: FakeTime }> {
   const time = new FakeTime();
   const store = (options.store as MemoryStore | undefined) ?? new MemoryStore();
-  const sink = memorySink();
+  const sink = memorySink({ id: "test-log" });
   const log = await AuditLog.open({ store, sinks: [sink], now: time.clock, timers: time, aggregateWindowMs: 0, ...options });
   return { log, store, sink, time };
 }
@@ -30,7 +30,8 @@ async function closedLogOf50() {
   }
 
   await opened.log.close();
-  const document = (await opened.store.getDocument("audit"))!.value as { checkpoint: { seq: number; hash: string }; publicKey: string };
+  const stored = (await opened.store.getDocument("audit"))!.value as { checkpoints: Record<string, { seq: number; hash: string }>; publicKey: string };
+  const document = { publicKey: stored.publicKey, checkpoint: stored.checkpoints["test-log"]! };
   return { ...opened, document, entries: opened.sink.entries.map((entry) => structuredClone(entry)) };
 }
 
@@ -179,13 +180,23 @@ describe("audit chain", () => {
     expect(await second.verify()).toEqual({ ok: true, count: 3 });
   });
 
+  it("log without id records no checkpoint", async () => {
+    const store = new MemoryStore();
+    const log = await AuditLog.open({ store, sinks: [memorySink()] });
+    await log.record(event({ operation: "rotate" }));
+    await log.close();
+
+    expect(((await store.getDocument("audit"))!.value as { checkpoints?: unknown }).checkpoints).toBeUndefined();
+    expect(await log.verify()).toEqual({ ok: true, count: 2 });
+  });
+
   it("deleted log fails against store checkpoint", async () => {
     const store = new MemoryStore();
-    const first = await AuditLog.open({ store, sinks: [memorySink()] });
+    const first = await AuditLog.open({ store, sinks: [memorySink({ id: "log" })] });
     await first.record(event({ operation: "rotate" }));
     await first.close();
 
-    const second = await AuditLog.open({ store, sinks: [memorySink()] });
+    const second = await AuditLog.open({ store, sinks: [memorySink({ id: "log" })] });
     expect(await second.verify()).toMatchObject({ ok: false, index: 0 });
   });
 
@@ -195,7 +206,7 @@ describe("audit chain", () => {
 
     const checkpoints = sink.entries.filter((entry) => entry.operation === "checkpoint").map((entry) => entry.seq);
     expect(checkpoints).toEqual([4, 9]);
-    expect(((await store.getDocument("audit"))!.value as { checkpoint: { seq: number } }).checkpoint.seq).toBe(9);
+    expect(((await store.getDocument("audit"))!.value as { checkpoints: Record<string, { seq: number }> }).checkpoints["test-log"]!.seq).toBe(9);
   });
 
   it("checkpoints after the interval", async () => {

@@ -1,4 +1,5 @@
 import { open, readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { AuditEntry, AuditSink } from "./types.js";
 
 /** An append-only JSON Lines file sink (Node and Deno). */
@@ -35,15 +36,17 @@ export function parseJsonLines(text: string): AuditEntry[] {
  * Creates a sink that appends each batch as JSON Lines to `path`, opened with
  * the "a" flag so that nothing already written is overwritten, and flushed
  * with fsync once per batch before write() resolves. The file is created when
- * missing and opened on the first write. A failed write truncates the file
+ * missing and opened on the first write. Its id (see AuditSink.id) defaults
+ * to "file:" and the absolute path. A failed write truncates the file
  * back to its size before the batch, so a retry does not leave half a line.
  */
-export function fileSink(path: string): FileSink {
+export function fileSink(path: string, options: { id?: string } = {}): FileSink {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   let size = 0;
 
   return {
     path,
+    id: options.id ?? `file:${resolve(path)}`,
 
     async write(batch) {
       if (batch.length === 0) return;

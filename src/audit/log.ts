@@ -81,6 +81,10 @@ function checkEvent(event: AuditEventInput): void {
   if (event.bytes !== undefined && !(Number.isSafeInteger(event.bytes) && event.bytes >= 0)) throw bad("bytes", "a non-negative integer");
 }
 
+function logIdOf(sinks: readonly AuditSink[]): string | undefined {
+  return (sinks.find((sink) => sink.read !== undefined) ?? sinks.find((sink) => sink.id !== undefined))?.id;
+}
+
 function startTimer(timers: AuditTimers, callback: () => void, ms: number): unknown {
   const handle = timers.setTimeout(callback, ms);
   // Node: a pending checkpoint or aggregate must not keep the process alive;
@@ -108,6 +112,8 @@ export class AuditLog implements AuditRecorder {
   readonly #detectors: BurstDetector[];
   readonly #onAlert: ((alert: AuditAlert) => void) | undefined;
   readonly #listeners = new Set<(entry: AuditEntry) => void>();
+  /** Id of the log whose checkpoints the store records; undefined when no sink has one. */
+  readonly #logId: string | undefined;
 
   #nextSeq: number;
   #head: string;
@@ -142,13 +148,14 @@ export class AuditLog implements AuditRecorder {
     this.#head = last === undefined ? GENESIS_HASH : last.hash;
     this.#pendingBase = this.#nextSeq;
     this.#sinks = sinks.map((sink) => ({ sink, written: this.#nextSeq }));
+    this.#logId = logIdOf(sinks);
   }
 
   /**
    * Opens the audit log of `options.store`, creating its salt, audit key and
    * audit document on first use. The chain continues after the last entry of
-   * the first readable sink, or after the store's latest checkpoint when no
-   * sink can read. Throws NOT_READY without an Ed25519, STORE_CORRUPT when
+   * the first readable sink, or after the latest checkpoint the store
+   * recorded for the sinks' id when no sink can read. Throws NOT_READY without an Ed25519, STORE_CORRUPT when
    * the audit document and key do not belong together, and INVALID_ARGUMENT
    * on a bad option.
    */
@@ -185,7 +192,8 @@ export class AuditLog implements AuditRecorder {
         throw new KeyStateError("AUDIT_FAILED", `reading the audit log to continue its chain failed: ${(error as Error).message}`, { cause: error });
       }
     } else {
-      last = state.document.checkpoint;
+      const logId = logIdOf(sinks);
+      last = logId === undefined ? undefined : state.document.checkpoints?.[logId];
     }
 
     return new AuditLog(options, state, ed25519, sinks, last);
@@ -267,7 +275,8 @@ export class AuditLog implements AuditRecorder {
 
   /**
    * Verifies the first readable sink: the chain, every checkpoint signature,
-   * the store's latest checkpoint and the last entry this process appended.
+   * the latest checkpoint the store recorded for this log (when its sink has
+   * an id) and the last entry this process appended.
    * Returns `{ ok: true, count }` or the first broken entry.
    */
   async verify(): Promise<AuditVerifyResult> {
@@ -280,7 +289,7 @@ export class AuditLog implements AuditRecorder {
     return verifyEntries(entries, {
       publicKey: this.#state.publicKey,
       ed25519: this.#ed25519,
-      checkpoint: document?.checkpoint,
+      checkpoint: this.#logId === undefined ? undefined : document?.checkpoints?.[this.#logId],
       head,
     });
   }
@@ -373,16 +382,14 @@ export class AuditLog implements AuditRecorder {
     }
   }
 
+  // Closes every open aggregate, including ones opened after the timer
+  // started: an injected clock that does not advance must not keep them open.
   #onAggregateTimer(): void {
     this.#aggregateTimer = undefined;
     if (this.#closed) return;
 
-    this.#closeAggregates(this.#now());
+    this.#closeAggregates(Number.POSITIVE_INFINITY);
     this.#scheduleWrite();
-
-    if (this.#aggregates.size > 0) {
-      this.#aggregateTimer = startTimer(this.#timers, () => this.#onAggregateTimer(), this.#aggregateWindowMs);
-    }
   }
 
   /** Appends every aggregate opened at or before `now - aggregateWindowMs`. */
@@ -534,9 +541,9 @@ export class AuditLog implements AuditRecorder {
     this.#pending.splice(0, done - this.#pendingBase);
     this.#pendingBase = done;
 
-    if (checkpoint !== undefined && checkpoint.seq < end && this.#dropped === 0) {
+    if (this.#logId !== undefined && checkpoint !== undefined && checkpoint.seq < end && this.#dropped === 0) {
       try {
-        await saveCheckpoint(this.#store, this.#state, checkpoint);
+        await saveCheckpoint(this.#store, this.#state, this.#logId, checkpoint);
       } catch (error) {
         if (this.#failClosed) {
           this.#failure = new KeyStateError("AUDIT_FAILED", `recording the audit checkpoint in the store failed (${(error as Error).message})`, { cause: error });

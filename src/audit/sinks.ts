@@ -7,11 +7,16 @@ export interface MemorySink extends AuditSink {
   read(): Promise<AuditEntry[]>;
 }
 
-/** Creates a sink that keeps every entry in memory: the default, and for tests. */
-export function memorySink(): MemorySink {
+/**
+ * Creates a sink that keeps every entry in memory: the default, and for
+ * tests. Give it an `id` only when its entries outlive the audit log (a test
+ * that reopens a log on the same sink).
+ */
+export function memorySink(options: { id?: string } = {}): MemorySink {
   const entries: AuditEntry[] = [];
 
   return {
+    ...(options.id !== undefined && { id: options.id }),
     entries,
     async write(batch) {
       for (const entry of batch) entries.push(entry);
@@ -26,8 +31,9 @@ export function memorySink(): MemorySink {
  * Creates a sink that passes each batch to `callback`, e.g. to ship entries
  * to a log service. A rejected or thrown callback counts as a failed write.
  */
-export function callbackSink(callback: (entries: readonly AuditEntry[]) => void | Promise<void>): AuditSink {
+export function callbackSink(callback: (entries: readonly AuditEntry[]) => void | Promise<void>, options: { id?: string } = {}): AuditSink {
   return {
+    ...(options.id !== undefined && { id: options.id }),
     async write(batch) {
       await callback(batch);
     },

@@ -4,7 +4,7 @@ import { KeyStateError, isKeyStateError } from "../errors.js";
 import type { CheckpointReference } from "./chain.js";
 import type { Ed25519 } from "./ed25519.js";
 
-/** Name of the store document with the audit salt, public key and latest checkpoint. */
+/** Name of the store document with the audit salt, public key and latest checkpoints. */
 export const AUDIT_DOCUMENT = "audit";
 
 /**
@@ -20,8 +20,8 @@ export interface AuditDocument {
   salt: string;
   /** The audit key's Ed25519 public key (hex). */
   publicKey: string;
-  /** The latest checkpoint written to the sinks. */
-  checkpoint?: CheckpointReference;
+  /** The latest checkpoint written, by the id of the log (see AuditSink.id). */
+  checkpoints?: Record<string, CheckpointReference>;
 }
 
 /** The audit log's state from its store. The seed stays in memory only. */
@@ -118,15 +118,16 @@ export async function loadAuditState(store: KeyStore, ed25519: Ed25519, now: num
 }
 
 /**
- * Records `checkpoint` in the audit document unless the document already
- * names a later one, re-reading the document and retrying on CONFLICT.
+ * Records `checkpoint` as the latest of log `logId` in the audit document,
+ * unless the document already names a later one. Re-reads the document and
+ * retries on CONFLICT.
  */
-export async function saveCheckpoint(store: KeyStore, state: AuditState, checkpoint: CheckpointReference): Promise<void> {
+export async function saveCheckpoint(store: KeyStore, state: AuditState, logId: string, checkpoint: CheckpointReference): Promise<void> {
   for (;;) {
-    const current = state.document.checkpoint;
+    const current = state.document.checkpoints?.[logId];
     if (current !== undefined && current.seq >= checkpoint.seq) return;
 
-    const document: AuditDocument = { ...state.document, checkpoint };
+    const document: AuditDocument = { ...state.document, checkpoints: { ...state.document.checkpoints, [logId]: checkpoint } };
 
     try {
       state.revision = await store.putDocument(AUDIT_DOCUMENT, document, state.revision);

@@ -76,6 +76,13 @@ export interface AuditEntry {
  * must not resolve before the batch is as durable as the sink can make it.
  */
 export interface AuditSink {
+  /**
+   * Stable name of a persistent log (a file path, a stream name). The store's
+   * audit document records the latest checkpoint per id, so a cut-off tail is
+   * detected by later processes too. Absent for logs that do not outlive the
+   * process, such as the default memory sink.
+   */
+  readonly id?: string;
   write(entries: readonly AuditEntry[]): Promise<void>;
   /** Every entry written so far, for verify, tail and continuing the chain. Optional. */
   read?(): Promise<AuditEntry[]>;
