@@ -35,6 +35,13 @@ export type KeyStateErrorCode =
   | "UNAUTHENTICATED"
   | "REQUEST_TOO_LARGE"
   | "RATE_LIMITED"
+  // JWS/JWT tokens: malformed, signature or key check failed (one code, so
+  // the caller learns nothing that helps a forgery), expired, not yet valid
+  // (nbf or iat in the future), or a claim other than the times did not match.
+  | "TOKEN_INVALID"
+  | "TOKEN_EXPIRED"
+  | "TOKEN_NOT_YET_VALID"
+  | "TOKEN_CLAIM_MISMATCH"
   | "INTERNAL";
 
 /**
