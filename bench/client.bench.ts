@@ -1,8 +1,8 @@
 // Client suite: the end-to-end cost of ks.encrypt (argument checks, key
 // cache, policy check, header, AEAD, audit event, usage counter) against the
-// bare WASM core and bare WebCrypto AES-256-GCM, at 64 B and 1 MiB, on a
-// MemoryStore with the client's default authorizer and in-memory audit
-// recorder. Node only.
+// bare WASM core and bare WebCrypto AES-256-GCM, at 64 B and 1 MiB. It runs
+// in Node only, on a MemoryStore with the client's default authorizer and
+// in-memory audit recorder.
 import { randomBytes } from "node:crypto";
 import { MemoryStore } from "../src/backends/memory-store.js";
 import { KeyState } from "../src/client/keystate.js";

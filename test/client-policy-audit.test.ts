@@ -7,7 +7,7 @@ import type { AuditEventInput, AuditRecorder } from "../src/audit/types.js";
 import { KeyStateError } from "../src/errors.js";
 import { openClient, rejection, thrown } from "./helpers/client.js";
 
-/** Allows the listed operations and records every request it sees. */
+/** Allows the listed operations and records every request it receives. */
 class ListAuthorizer implements Authorizer {
   readonly requests: AccessRequest[] = [];
   constructor(readonly allowed: Set<Operation>) {}

@@ -76,12 +76,12 @@ export class MemoryStore implements KeyStore {
 
 // Returns the revision a write creates, or throws CONFLICT when the caller's
 // expectation no longer holds.
-function checkRevision(current: Entry<unknown> | undefined, expected: number | null, what: string): number {
+function checkRevision(current: Entry<unknown> | undefined, expected: number | null, description: string): number {
   const actual = current?.revision ?? null;
   if (actual !== expected) {
     throw new KeyStateError(
       "CONFLICT",
-      `${what} changed since it was read (expected revision ${expected ?? "none"}, found ${actual ?? "none"}); read it again and retry`,
+      `${description} changed since it was read (expected revision ${expected ?? "none"}, found ${actual ?? "none"}); read it again and retry`,
     );
   }
   return (actual ?? 0) + 1;
@@ -101,5 +101,7 @@ function copyMaterial(stored: StoredMaterial): StoredMaterial {
 }
 
 function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
 }

@@ -113,7 +113,7 @@ export function decrypt(runtime: Runtime, ciphertext: unknown, options: unknown)
   );
 }
 
-/** The synchronous encrypt of ks.sync: core algorithms only, key loaded with ks.load. */
+/** Encrypts synchronously for ks.sync: core algorithms only, with a key loaded by ks.load. */
 export function encryptSync(runtime: Runtime, name: unknown, plaintext: unknown, options: unknown): Uint8Array {
   const input = encryptInput(name, plaintext, options);
 
@@ -137,7 +137,7 @@ export function encryptSync(runtime: Runtime, name: unknown, plaintext: unknown,
   });
 }
 
-/** The synchronous decrypt of ks.sync. */
+/** Decrypts synchronously for ks.sync. */
 export function decryptSync(runtime: Runtime, ciphertext: unknown, options: unknown): Uint8Array {
   const input = decryptInput(ciphertext, options);
 

@@ -13,15 +13,15 @@ export const DEFAULT_CHUNK_SIZE = 64 * 1024;
 
 const TAG_LENGTH = 16;
 
-// The longest header a stream reader waits for before it gives up: prefix,
+// Maximum header length a stream reader waits for before it gives up: prefix,
 // wrap section with the longest key name and a u16-length wrapped key, data section.
 const MAX_HEADER_LENGTH = 6 + 128 + 4 + 2 + 0xffff + 1 + 4 + 19;
 
 /**
  * Envelope-encrypts a stream (kind 0x03): the header, then each chunk of
  * `chunkSize` plaintext bytes sealed with its own STREAM nonce. Resolves once
- * the policy allowed it and the data key is wrapped; the returned iterable
- * then encrypts as it is read, holding at most one chunk of plaintext.
+ * the policy allowed it and the data key is wrapped. The returned iterable
+ * then encrypts as it is read and keeps at most one chunk of plaintext.
  */
 export async function sealStream(
   runtime: Runtime,

@@ -77,7 +77,7 @@ export async function prepareSeal(
 }
 
 /**
- * Finds the key-encryption key an envelope header names, asks the policy for
+ * Finds the key-encryption key an envelope header names, checks the policy for
  * "decrypt", and unwraps the data key. Every failure here reaches the caller
  * as DECRYPT_FAILED; the audit event keeps the real code.
  */

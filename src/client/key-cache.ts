@@ -6,7 +6,7 @@ import type { KeyMaterial } from "../keys/material.js";
 import type { KeyInfo, KeyVersionInfo } from "../keys/types.js";
 import { isUsable, primaryVersion } from "../keys/versions.js";
 
-/** One key as the client holds it: metadata from the store and material loaded on first use. */
+/** One key in the client cache: metadata from the store and material loaded on first use. */
 export class CachedKey {
   readonly info: KeyInfo;
   readonly revision: number;
@@ -47,7 +47,7 @@ export class CachedKey {
     return this.#loaded.get(version);
   }
 
-  /** Loads the material of `version` once. Throws KEY_DESTROYED when the store holds none, STORE_CORRUPT. */
+  /** Loads the material of `version` once. Throws KEY_DESTROYED when the store has none left, STORE_CORRUPT. */
   material(version: KeyVersionInfo): Promise<KeyMaterial> {
     const loaded = this.#loaded.get(version.version);
     if (loaded !== undefined) return Promise.resolve(loaded);
@@ -92,7 +92,7 @@ export class CachedKey {
 
 /**
  * The client's keys, read from the store and kept for `ttl` milliseconds.
- * After that the next operation asks the store for the key again; an
+ * After that the next operation reads the key from the store again: an
  * unchanged revision keeps the loaded material, a changed one takes the new
  * metadata, so rotations and revocations by other writers take effect within
  * `ttl`. Writes through this client update the cache at once.
@@ -163,7 +163,7 @@ export class KeyCache {
     return entry;
   }
 
-  /** Wipes every loaded material and forgets all keys. */
+  /** Wipes every loaded material and drops all keys from the cache. */
   clear(): void {
     for (const entry of this.#entries.values()) entry.releaseUnused(undefined);
     this.#entries.clear();

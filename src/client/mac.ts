@@ -1,7 +1,7 @@
 import { assertBytes, constantTimeEqual } from "../core/bytes.js";
 import type { MacEngine } from "../crypto/engine.js";
 import { assertKeyName } from "../keys/names.js";
-import { isUsable } from "../keys/versions.js";
+import { isUsable, primaryThenNewest } from "../keys/versions.js";
 import { bytesOf } from "./inputs.js";
 import { audited, authorize, keyFor, type Runtime } from "./runtime.js";
 
@@ -40,9 +40,7 @@ export function verifyMac(runtime: Runtime, name: unknown, message: unknown, tag
     await authorize(runtime, "verify", name);
 
     const engine = key.engine as MacEngine;
-    const versions = key.info.versions
-      .filter((version) => isUsable(version.status))
-      .sort((a, b) => (a.status === "primary" ? -1 : b.status === "primary" ? 1 : b.version - a.version));
+    const versions = key.info.versions.filter((version) => isUsable(version.status)).sort(primaryThenNewest);
 
     for (const version of versions) {
       const expected = await engine.mac(await key.material(version), data);

@@ -20,7 +20,7 @@ export interface ClientPool {
   };
 }
 
-/** What every operation of one client shares. */
+/** State that every operation of one client shares. */
 export interface Runtime {
   readonly principal: string;
   readonly store: KeyStore;
@@ -41,7 +41,7 @@ export interface AuditNote {
   keyVersion?: number;
   bytes?: number;
   context?: EncryptionContext;
-  /** Set by verify and verifyMac when the answer is false: the event is a failure with this code. */
+  /** Set by verify and verifyMac when the result is false: the event is then a failure with this code. */
   failedWith?: KeyStateErrorCode;
 }
 
@@ -134,7 +134,7 @@ export async function recordFailure(
   return hideFailure && !DECRYPT_PASS_THROUGH.has(code) ? decryptFailed() : error;
 }
 
-/** The synchronous twin of audited(), for ks.sync; records through recordSync. */
+/** Runs `body` like audited(), for ks.sync, and records through recordSync. */
 export function auditedSync<T>(
   runtime: Runtime,
   operation: string,
@@ -171,7 +171,7 @@ export async function authorize(runtime: Runtime, operation: Operation, keyName:
   if (!decision.allowed) throw denied(runtime.principal, operation, keyName, decision.ruleId);
 }
 
-/** The synchronous twin of authorize(). */
+/** Checks the policy like authorize(), through authorizeSync. */
 export function authorizeSync(runtime: Runtime, operation: Operation, keyName: string, context?: EncryptionContext): void {
   const request = { principal: runtime.principal, operation, keyName, now: runtime.clock(), ...(context && { context }) };
   const decision = runtime.authorizer.authorizeSync(request);

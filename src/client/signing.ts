@@ -3,7 +3,7 @@ import { assertBytes } from "../core/bytes.js";
 import type { SignatureEngine } from "../crypto/engine.js";
 import { assertKeyName } from "../keys/names.js";
 import type { KeyVersionInfo } from "../keys/types.js";
-import { isUsable, versionByNumber } from "../keys/versions.js";
+import { isUsable, primaryThenNewest, versionByNumber } from "../keys/versions.js";
 import type { CachedKey } from "./key-cache.js";
 import { loadedMaterial } from "./encryption.js";
 import { assertVersionNumber, bytesOf, optionsOf } from "./inputs.js";
@@ -83,7 +83,7 @@ export function verify(runtime: Runtime, name: unknown, message: unknown, signat
   });
 }
 
-/** The synchronous sign of ks.sync (Ed25519). */
+/** Signs synchronously for ks.sync (Ed25519). */
 export function signSync(runtime: Runtime, name: unknown, message: unknown): Uint8Array {
   assertKeyName(name);
   const data = bytesOf(message, "message");
@@ -103,7 +103,7 @@ export function signSync(runtime: Runtime, name: unknown, message: unknown): Uin
   });
 }
 
-/** The synchronous verify of ks.sync (Ed25519). */
+/** Verifies synchronously for ks.sync (Ed25519). */
 export function verifySync(runtime: Runtime, name: unknown, message: unknown, signature: unknown, options: unknown): boolean {
   assertKeyName(name);
   const data = bytesOf(message, "message");
@@ -169,8 +169,7 @@ function verifyCandidates(key: CachedKey, requested: number | undefined): KeyVer
     return isUsable(version.status) ? [version] : [];
   }
 
-  const usable = key.info.versions.filter((version) => isUsable(version.status));
-  return usable.sort((a, b) => (a.status === "primary" ? -1 : b.status === "primary" ? 1 : b.version - a.version));
+  return key.info.versions.filter((version) => isUsable(version.status)).sort(primaryThenNewest);
 }
 
 function synchronousSigner(key: CachedKey): SignatureEngine {

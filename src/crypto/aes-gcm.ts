@@ -8,7 +8,7 @@ const USAGES: KeyUsage[] = ["encrypt", "decrypt"];
 /**
  * AES-256-GCM through WebCrypto with 12-byte random nonces and 16-byte tags.
  * NOTE: random 96-bit nonces keep the collision chance below 2^-32 only for
- * up to 2^32 encryptions per key (NIST SP 800-38D section 8.3); rotate by use
+ * up to 2^32 encryptions per key (NIST SP 800-38D section 8.3). Rotate by use
  * count well before that.
  */
 export const aesGcmEngine: CipherEngine = {

@@ -2,7 +2,7 @@ import type { StoredMaterial } from "../backends/key-store.js";
 import type { KeyMaterial } from "../keys/material.js";
 import type { KeyAlgorithm, KeyPurpose } from "../keys/types.js";
 
-/** What every algorithm engine does: make new material and load stored material for use. */
+/** Operations of every algorithm engine: make new material and load stored material for use. */
 export interface EngineBase {
   readonly algorithm: KeyAlgorithm;
   /** Purposes a key of this algorithm may have. */

@@ -1,6 +1,6 @@
 import { KeyStateError } from "../errors.js";
 
-/** Longest key name, in characters (ASCII, so also in bytes). */
+/** Maximum key name length, in characters (ASCII, so also in bytes). */
 export const MAX_KEY_NAME_LENGTH = 128;
 
 // ASCII only, so a name is the same string in every store, file name and

@@ -20,6 +20,13 @@ export function isUsable(status: KeyVersionStatus): boolean {
   return status === "primary" || status === "active";
 }
 
+/** Orders versions for trying them one by one: the primary first, then the newest. */
+export function primaryThenNewest(a: KeyVersionInfo, b: KeyVersionInfo): number {
+  if (a.status === "primary") return -1;
+  if (b.status === "primary") return 1;
+  return b.version - a.version;
+}
+
 /** Returns a random u32 that no version of `versions` has as its id. */
 export function newVersionId(versions: readonly KeyVersionInfo[]): number {
   const word = new Uint32Array(1);
