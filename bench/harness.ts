@@ -16,6 +16,13 @@ export interface MeasureOptions {
   rounds?: number;
   /** Target duration of one sample in milliseconds; iterations per sample are calibrated to it. Default 60. */
   sampleMs?: number;
+  /**
+   * The clock, in milliseconds. Default performance.now (wall time). In Node,
+   * processCpuClock (bench/machine.ts) counts only the time this process ran,
+   * so other processes loading the machine disturb it less. It suits
+   * synchronous operations only, because it also counts worker threads.
+   */
+  clock?: () => number;
 }
 
 /** The outcome for one case of a group. Times are per call, in microseconds. */
@@ -80,7 +87,7 @@ export interface Suite {
   run(): Promise<SuiteResult>;
 }
 
-const now = (): number => performance.now();
+const wallClock = (): number => performance.now();
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
@@ -89,7 +96,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 // Runs fn `iterations` times and returns the elapsed milliseconds. Awaits
 // each call only when fn is asynchronous, so synchronous calls pay no
 // microtask per iteration.
-async function sample(fn: () => unknown, iterations: number, asynchronous: boolean): Promise<number> {
+async function sample(fn: () => unknown, iterations: number, asynchronous: boolean, now: () => number): Promise<number> {
   const start = now();
   if (asynchronous) {
     for (let i = 0; i < iterations; i++) await fn();
@@ -101,10 +108,10 @@ async function sample(fn: () => unknown, iterations: number, asynchronous: boole
 
 // Doubles the iteration count until one sample takes at least a quarter of
 // the target, then scales to the target.
-async function calibrate(fn: () => unknown, sampleMs: number, asynchronous: boolean): Promise<number> {
+async function calibrate(fn: () => unknown, sampleMs: number, asynchronous: boolean, now: () => number): Promise<number> {
   let iterations = 1;
   for (;;) {
-    const elapsed = await sample(fn, iterations, asynchronous);
+    const elapsed = await sample(fn, iterations, asynchronous, now);
     if (elapsed >= sampleMs / 4 || iterations >= 1 << 26) {
       return Math.max(1, Math.round((iterations * sampleMs) / Math.max(elapsed, 0.001)));
     }
@@ -127,12 +134,13 @@ function median(values: number[]): number {
 export async function measureInterleaved(cases: BenchCase[], options: MeasureOptions = {}): Promise<Measurement[]> {
   const rounds = options.rounds ?? 7;
   const sampleMs = options.sampleMs ?? 60;
+  const now = options.clock ?? wallClock;
 
   const plans: { iterations: number; asynchronous: boolean }[] = [];
   for (const benchCase of cases) {
     const asynchronous = isThenable(benchCase.fn());
-    await sample(benchCase.fn, 3, asynchronous);
-    plans.push({ iterations: await calibrate(benchCase.fn, sampleMs, asynchronous), asynchronous });
+    await sample(benchCase.fn, 3, asynchronous, now);
+    plans.push({ iterations: await calibrate(benchCase.fn, sampleMs, asynchronous, now), asynchronous });
   }
 
   const times: number[][] = cases.map(() => []);
@@ -140,7 +148,7 @@ export async function measureInterleaved(cases: BenchCase[], options: MeasureOpt
     for (let turn = 0; turn < cases.length; turn++) {
       const index = (round + turn) % cases.length;
       const { iterations, asynchronous } = plans[index]!;
-      const elapsed = await sample(cases[index]!.fn, iterations, asynchronous);
+      const elapsed = await sample(cases[index]!.fn, iterations, asynchronous, now);
       times[index]!.push((elapsed * 1000) / iterations);
     }
   }
