@@ -3,6 +3,7 @@ import { backupCommand, restoreCommand } from "./backup.js";
 import { decryptCommand, encryptCommand } from "./encrypt.js";
 import { initCommand } from "./init.js";
 import { keyGroup } from "./key.js";
+import { kmsGroup } from "./kms.js";
 import { signCommand, verifyCommand } from "./sign.js";
 
 /** Every command and command group, in the order `keystate --help` lists them. Add new ones here. */
@@ -15,4 +16,5 @@ export const COMMANDS: readonly (Command | CommandGroup)[] = [
   verifyCommand,
   backupCommand,
   restoreCommand,
+  kmsGroup,
 ];

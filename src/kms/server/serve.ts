@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { pino, type Logger } from "pino";
 
 import { FileStore } from "../../backends/file-store.js";
+import type { KeyStore } from "../../backends/key-store.js";
 import { KeyStateError } from "../../errors.js";
 import type { KmsBackend } from "./backend.js";
 import { Pkcs11Backend } from "./pkcs11-backend.js";
@@ -33,9 +34,55 @@ export interface KmsServeHandle {
   stop(): Promise<void>;
 }
 
+/** Options of startKmsServer: one backend, the tokens file and where to listen. */
+export interface KmsServerOptions {
+  /** Path of the tokens file. */
+  tokens: string;
+  /** A PKCS#11 token; the PIN comes from the caller (the CLI reads KEYSTATE_PKCS11_PIN). */
+  pkcs11?: { modulePath: string; tokenLabel: string; pin: string };
+  /** A key store for software keys; closed when the server stops. */
+  store?: KeyStore;
+  host?: string;
+  port?: number;
+  maxBodyBytes?: number;
+  allowedOrigins?: readonly string[];
+}
+
+/** Opens the backend and starts the proxy. Throws INVALID_ARGUMENT unless exactly one backend is given. */
+export async function startKmsServer(options: KmsServerOptions, logger: Logger = pino()): Promise<KmsServeHandle> {
+  if ((options.pkcs11 === undefined) === (options.store === undefined)) {
+    throw new KeyStateError("INVALID_ARGUMENT", "choose one backend: a PKCS#11 token (--pkcs11-module PATH --token LABEL) or a store (--store DIR)");
+  }
+
+  const backend: KmsBackend =
+    options.pkcs11 !== undefined ? await Pkcs11Backend.open(options.pkcs11) : new SoftwareBackend(options.store!, { closeStore: true });
+  try {
+    const proxy = createKmsProxy({
+      backend,
+      tokens: options.tokens,
+      logger,
+      limits: { maxBodyBytes: options.maxBodyBytes },
+      allowedOrigins: options.allowedOrigins,
+    });
+    const url = await proxy.listen({ host: options.host, port: options.port });
+    return {
+      url,
+      proxy,
+      backend,
+      stop: async () => {
+        await proxy.close();
+        await backend.close();
+      },
+    };
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
+}
+
 /**
- * Parses `keystate kms serve` arguments, opens the backend and starts the
- * proxy. Throws INVALID_ARGUMENT for missing or conflicting options.
+ * Parses `kms serve` arguments, opens the backend and starts the proxy, for
+ * callers outside the CLI. Throws INVALID_ARGUMENT for missing or conflicting options.
  */
 export async function startKmsServe(argv: string[], env: NodeJS.ProcessEnv = process.env, logger: Logger = pino()): Promise<KmsServeHandle> {
   const { values } = parseArgs({
@@ -61,50 +108,27 @@ export async function startKmsServe(argv: string[], env: NodeJS.ProcessEnv = pro
     throw usage(`--max-body-bytes must be a positive integer, got ${values["max-body-bytes"]}`);
   }
 
-  const backend = await openBackend(values, env);
-  try {
-    const proxy = createKmsProxy({
-      backend,
-      tokens: values.tokens,
-      logger,
-      limits: { maxBodyBytes },
-      allowedOrigins: values["allowed-origin"],
-    });
-    const url = await proxy.listen({ host: values.host, port });
-    return {
-      url,
-      proxy,
-      backend,
-      stop: async () => {
-        await proxy.close();
-        await backend.close();
-      },
-    };
-  } catch (error) {
-    await backend.close();
-    throw error;
-  }
-}
-
-async function openBackend(values: { "pkcs11-module"?: string; token?: string; store?: string }, env: NodeJS.ProcessEnv): Promise<KmsBackend> {
   const modulePath = values["pkcs11-module"];
   if (modulePath !== undefined && values.store !== undefined) throw usage("use either --pkcs11-module with --token, or --store, not both");
+  if (modulePath === undefined && values.store === undefined) throw usage("choose a backend: --pkcs11-module PATH --token LABEL, or --store DIR");
 
+  const common = { tokens: values.tokens, host: values.host, port, maxBodyBytes, allowedOrigins: values["allowed-origin"] };
   if (modulePath !== undefined) {
     if (values.token === undefined) throw usage("--token LABEL is required with --pkcs11-module");
-    const pin = env.KEYSTATE_PKCS11_PIN;
-    if (pin === undefined || pin.length === 0) throw usage("set the token's user PIN in the environment variable KEYSTATE_PKCS11_PIN");
-    return Pkcs11Backend.open({ modulePath, tokenLabel: values.token, pin });
+    return startKmsServer({ ...common, pkcs11: { modulePath, tokenLabel: values.token, pin: pinFrom(env) } }, logger);
   }
 
-  if (values.store !== undefined) {
-    const passphrase = env.KEYSTATE_PASSPHRASE;
-    if (passphrase === undefined || passphrase.length === 0) throw usage("set the store's passphrase in the environment variable KEYSTATE_PASSPHRASE");
-    const store = await FileStore.open(values.store, { passphrase });
-    return new SoftwareBackend(store, { closeStore: true });
-  }
+  const passphrase = env.KEYSTATE_PASSPHRASE;
+  if (passphrase === undefined || passphrase.length === 0) throw usage("set the store's passphrase in the environment variable KEYSTATE_PASSPHRASE");
+  const store = await FileStore.open(values.store!, { passphrase });
+  return startKmsServer({ ...common, store }, logger);
+}
 
-  throw usage("choose a backend: --pkcs11-module PATH --token LABEL, or --store DIR");
+/** Reads the token's user PIN from KEYSTATE_PKCS11_PIN. Throws INVALID_ARGUMENT when it is missing. */
+export function pinFrom(env: NodeJS.ProcessEnv | Record<string, string | undefined>): string {
+  const pin = env.KEYSTATE_PKCS11_PIN;
+  if (pin === undefined || pin.length === 0) throw usage("set the token's user PIN in the environment variable KEYSTATE_PKCS11_PIN");
+  return pin;
 }
 
 function usage(message: string): KeyStateError {
