@@ -22,7 +22,7 @@
 export const FE_SIZE: usize = 48;
 
 // Scratch elements for the exponentiation chains and byte conversions. They
-// hold values derived from secrets while signing, so the signer wipes them
+// contain values derived from secrets while signing, so the signer wipes them
 // with feWipeScratch() before it returns.
 const SCRATCH_SIZE: usize = 6 * FE_SIZE + 64;
 const SCRATCH: usize = memory.data(<i32>SCRATCH_SIZE, 16);
