@@ -10,6 +10,7 @@ export type { CreateKeyOptions, DestroyOptions, RevokeOptions } from "./client/a
 export type { EncryptOptions } from "./client/encryption.js";
 export type { ExportPublicKeyOptions, PublicJwk, VerifyOptions } from "./client/signing.js";
 export type { ClientPool } from "./client/runtime.js";
+export type { RemoteKeyWrapper } from "./client/remote-wrap.js";
 export { OpeningPrincipalAuthorizer } from "./client/defaults/opening-principal-authorizer.js";
 export { MemoryAuditRecorder } from "./client/defaults/memory-audit-recorder.js";
 export type { RecordedAuditEvent } from "./client/defaults/memory-audit-recorder.js";
