@@ -38,7 +38,7 @@ const api: WorkerApi = {
         try {
           results.push(invokeCore(name, items[index]!));
         } catch (error) {
-          // Results of earlier items may be plaintext that nobody receives now.
+          // Results of earlier items may be plaintext that no caller receives after this error.
           for (const result of results) if (result instanceof Uint8Array) result.fill(0);
           const wire = toWireError(error);
           throw { ...wire, message: `batch item ${firstIndex + index}: ${wire.message}` };

@@ -1,6 +1,6 @@
 import { KeyStateError } from "../errors.js";
 
-/** The error of a call whose AbortSignal fired; the signal's reason is its cause. */
+/** Creates the ABORTED error of a call whose AbortSignal fired, with the signal's reason as its cause. */
 export function abortError(signal: AbortSignal): KeyStateError {
   return new KeyStateError("ABORTED", "the call was aborted through its AbortSignal", { cause: signal.reason });
 }

@@ -91,8 +91,8 @@ export function packResults(results: readonly unknown[]): PackedResults {
 
 /**
  * Unpacks batch results. Each byte result gets a buffer of its own, so no
- * result exposes another through its `.buffer`; the packed buffer, which may
- * hold plaintext, is zeroed afterwards.
+ * result exposes another through its `.buffer`. The packed buffer may
+ * contain plaintext and is zeroed afterwards.
  */
 export function unpackResults(packed: PackedResults): unknown[] {
   const bytes = new Uint8Array(packed.buffer);

@@ -44,7 +44,7 @@ export interface CryptoPoolOptions {
    * pool starts the worker that ships beside it.
    */
   createWorker?: () => AnyWorker;
-  /** Where the calling thread loads the WebAssembly core from; see ready() in keystate/core. */
+  /** Source of the WebAssembly core for the calling thread, as ready() in keystate/core takes it. */
   wasm?: WasmSource;
 }
 
@@ -82,7 +82,7 @@ export async function createCryptoPool(options: CryptoPoolOptions = {}): Promise
   const state = new PoolState(options, size, inlineThreshold);
 
   // The calling thread needs the core for small calls; a pool that sends
-  // everything to workers loads it only if a call asks for the inline route.
+  // everything to workers loads it only when a call requests the inline route.
   if (state.mode === "inline" || inlineThreshold > 0) await ready(options.wasm);
 
   const pool = {
@@ -217,7 +217,7 @@ class PoolState {
     }
   }
 
-  // Least busy: fewest calls in flight, then fewest bytes in flight. A dead
+  // Least busy: the minimum of calls in flight, then of bytes in flight. A dead
   // worker is replaced here, so a crash costs only the calls it was running.
   #leastBusyWorker(): WorkerHandle | undefined {
     let best: WorkerHandle | undefined;

@@ -1,7 +1,7 @@
 import type * as Core from "../core/index.js";
 
 /**
- * A core function as the pool sees it: the names of its parameters (for
+ * The pool's description of a core function: the names of its parameters (for
  * error messages and to tell the trailing call options apart) and the index
  * of its message parameter, the one that `{ transfer: true }` may detach.
  */

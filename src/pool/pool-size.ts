@@ -1,5 +1,5 @@
 /**
- * The default number of workers: one per hardware thread, minus one for the
+ * Returns the default number of workers: one per hardware thread, minus one for the
  * calling thread, and at least one.
  */
 export function defaultPoolSize(): number {

@@ -6,7 +6,7 @@
 // TODO: placeholder until bench/pool.bench.ts measures it.
 export const DEFAULT_INLINE_THRESHOLD = 16 * 1024;
 
-/** Where a call runs. */
+/** The thread a call runs in: a worker or the calling thread. */
 export type Route = "worker" | "inline";
 
 /** Picks the route of a call of `byteLength` bytes: a forced route wins, otherwise small calls stay in this thread. */

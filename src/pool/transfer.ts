@@ -68,7 +68,7 @@ export function checkArgs(name: MethodName, spec: MethodSpec, args: readonly unk
       throw new KeyStateError("INVALID_ARGUMENT", `${param} of ${name} must be a Uint8Array, got ${describeValue(value)}`);
     }
 
-    // Node 20 drops a message whose transfer list holds a detached buffer
+    // Node 20 drops a message whose transfer list contains a detached buffer
     // without any error, so the call would never settle.
     if (isDetached(value)) {
       throw new KeyStateError(
@@ -87,7 +87,7 @@ export function argsByteLength(args: readonly unknown[]): number {
 }
 
 // A detached buffer has byteLength 0 and its slice() throws a TypeError.
-// ArrayBuffer.prototype.detached says it directly, but Node 20 lacks it.
+// ArrayBuffer.prototype.detached reports it directly, but Node 20 lacks it.
 function isDetached(view: Uint8Array): boolean {
   if (view.byteLength > 0 || !(view.buffer instanceof ArrayBuffer)) return false;
 

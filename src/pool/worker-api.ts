@@ -1,7 +1,7 @@
 import type { PackedItems, PackedResults } from "./batch-pack.js";
 
 /**
- * What workers/crypto.worker exposes through Comlink. Rejections carry a
+ * The API that workers/crypto.worker exposes through Comlink. Rejections carry a
  * WireError (see wire-error.ts).
  */
 export interface WorkerApi {

@@ -11,7 +11,7 @@ interface PendingCall {
 }
 
 /**
- * One worker of the pool and the calls it owes answers to. When the worker
+ * One worker of the pool and the calls that wait for its replies. When the worker
  * dies or is terminated, every pending call rejects with WORKER_TERMINATED at
  * once, whatever Comlink still waits for.
  */
@@ -35,7 +35,7 @@ export class WorkerHandle {
     return this.#alive;
   }
 
-  /** Calls sent and not yet answered by the worker, aborted ones included, because the worker still runs them. */
+  /** Calls sent to the worker without a reply yet, aborted ones included, because the worker still runs them. */
   get inFlightCalls(): number {
     return this.#inFlightCalls;
   }

@@ -25,7 +25,7 @@ export function portFor(worker: AnyWorker): WorkerPort {
 function webPort(worker: Worker): WorkerPort {
   let deathListener: ((reason: string) => void) | undefined;
 
-  // A browser keeps a worker running after an uncaught error; the pool still
+  // A browser keeps a worker running after an uncaught error. The pool still
   // treats the worker as dead, because its state after the error is unknown.
   worker.addEventListener("error", (event) => {
     event.preventDefault();
