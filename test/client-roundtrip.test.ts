@@ -162,7 +162,9 @@ describe("client defaults and validation", () => {
   });
 
   it("listKeys and getKey return metadata", async () => {
-    const { ks } = await openClient();
+    // An explicit recorder, so no default audit log adds keys of its own.
+    const { MemoryAuditRecorder } = await import("../src/client/defaults/memory-audit-recorder.js");
+    const { ks } = await openClient({ audit: new MemoryAuditRecorder() });
     await ks.createKey("b-key", { purpose: "encrypt" });
     await ks.createKey("a-key", { purpose: "sign" });
 

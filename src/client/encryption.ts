@@ -1,12 +1,13 @@
 import { KeyStateError } from "../errors.js";
 import { describeValue } from "../core/bytes.js";
 import type { CipherEngine } from "../crypto/engine.js";
-import { randomNonce } from "../crypto/random.js";
+import { fillNonce } from "../crypto/random.js";
 import { secretOf } from "../crypto/xchacha20-poly1305.js";
 import { encodeContext, validateContext, type EncryptionContext } from "../format/context.js";
-import { encodeDirectHeader, parseDirectHeader } from "../format/header.js";
+import { parseDirectHeader } from "../format/header.js";
 import type { KeyMaterial } from "../keys/material.js";
 import { assertKeyName } from "../keys/names.js";
+import type { KeyVersionInfo } from "../keys/types.js";
 import { isUsable } from "../keys/versions.js";
 import { concatBytes } from "./bytes.js";
 import type { CachedKey } from "./key-cache.js";
@@ -67,9 +68,7 @@ export function encrypt(runtime: Runtime, name: unknown, plaintext: unknown, opt
 
     const material = key.loadedMaterial(version.version) ?? (await key.material(version));
     const engine = key.engine as CipherEngine;
-    const nonce = randomNonce(engine.nonceLength);
-    const header = encodeDirectHeader(engine.algorithm, { name: input.name, id: version.id }, nonce);
-    const aad = concatBytes(header, encodeContext(input.context));
+    const { header, nonce, aad } = directHeader(key, version, engine, input.context);
     // Core algorithms run inline unless a pool is given, saving a promise per call.
     const sealed =
       runtime.pool === undefined && engine.encryptSync !== undefined
@@ -127,9 +126,7 @@ export function encryptSync(runtime: Runtime, name: unknown, plaintext: unknown,
     authorizeSync(runtime, "encrypt", input.name, input.context);
 
     const material = loadedMaterial(key, version.version);
-    const nonce = randomNonce(engine.nonceLength);
-    const header = encodeDirectHeader(engine.algorithm, { name: input.name, id: version.id }, nonce);
-    const aad = concatBytes(header, encodeContext(input.context));
+    const { header, nonce, aad } = directHeader(key, version, engine, input.context);
     const sealed = engine.encryptSync!(material, nonce, input.plaintext, aad);
 
     runtime.usage.add(input.name, version.version, input.plaintext.length);
@@ -164,6 +161,26 @@ export function decryptSync(runtime: Runtime, ciphertext: unknown, options: unkn
     },
     true,
   );
+}
+
+// Builds the header of a new direct ciphertext with a fresh nonce, and the
+// AAD (header, then encoded context) in one allocation: header and nonce are views into it.
+function directHeader(
+  key: CachedKey,
+  version: KeyVersionInfo,
+  engine: CipherEngine,
+  context: EncryptionContext | undefined,
+): { header: Uint8Array; nonce: Uint8Array; aad: Uint8Array } {
+  const prefix = key.directHeaderPrefix(version);
+  const contextBytes = encodeContext(context);
+  const headerLength = prefix.length + engine.nonceLength;
+  const aad = new Uint8Array(headerLength + contextBytes.length);
+
+  aad.set(prefix, 0);
+  const nonce = fillNonce(aad.subarray(prefix.length, headerLength));
+  aad.set(contextBytes, headerLength);
+
+  return { header: aad.subarray(0, headerLength), nonce, aad };
 }
 
 // Returns the number of the version with header id `id` when it may decrypt.

@@ -2,6 +2,7 @@ import { KeyStateError } from "../errors.js";
 import type { KeyStore, StoredKey, StoredMaterial } from "../backends/key-store.js";
 import type { Engine } from "../crypto/engine.js";
 import { engineFor } from "../crypto/engines.js";
+import { encodeDirectHeaderPrefix } from "../format/header.js";
 import type { KeyMaterial } from "../keys/material.js";
 import type { KeyInfo, KeyVersionInfo } from "../keys/types.js";
 import { isUsable, primaryVersion } from "../keys/versions.js";
@@ -18,6 +19,7 @@ export class CachedKey {
   readonly #loaded = new Map<number, KeyMaterial>();
   readonly #loading = new Map<number, Promise<KeyMaterial>>();
   readonly #byId = new Map<number, KeyVersionInfo>();
+  readonly #headerPrefixes = new Map<number, Uint8Array>();
 
   constructor(stored: StoredKey, revision: number, fetchedAt: number, previous?: CachedKey) {
     this.info = stored.info;
@@ -40,6 +42,16 @@ export class CachedKey {
   /** Returns the version with header id `id`, or undefined. */
   versionById(id: number): KeyVersionInfo | undefined {
     return this.#byId.get(id);
+  }
+
+  /** Returns the start of a direct ciphertext header (before the nonce) for `version`, computed once. */
+  directHeaderPrefix(version: KeyVersionInfo): Uint8Array {
+    let prefix = this.#headerPrefixes.get(version.version);
+    if (prefix === undefined) {
+      prefix = encodeDirectHeaderPrefix(this.info.algorithm, { name: this.info.name, id: version.id });
+      this.#headerPrefixes.set(version.version, prefix);
+    }
+    return prefix;
   }
 
   /** Returns loaded material of `version`, or undefined when it has not been loaded. */

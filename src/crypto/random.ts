@@ -18,12 +18,17 @@ let noncePoolOffset = 0;
 
 /** Returns `length` random bytes for a nonce or other public value, from a pool refilled by crypto.getRandomValues. */
 export function randomNonce(length: number): Uint8Array {
-  if (noncePoolOffset + length > noncePool.length) {
+  return fillNonce(new Uint8Array(length));
+}
+
+/** Fills `target` (at most 4096 bytes) with random bytes for a nonce, from the same pool as randomNonce. Returns `target`. */
+export function fillNonce(target: Uint8Array): Uint8Array {
+  if (noncePoolOffset + target.length > noncePool.length) {
     noncePool = crypto.getRandomValues(new Uint8Array(NONCE_POOL_SIZE));
     noncePoolOffset = 0;
   }
 
-  const nonce = noncePool.slice(noncePoolOffset, noncePoolOffset + length);
-  noncePoolOffset += length;
-  return nonce;
+  target.set(noncePool.subarray(noncePoolOffset, noncePoolOffset + target.length));
+  noncePoolOffset += target.length;
+  return target;
 }

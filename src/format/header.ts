@@ -73,16 +73,28 @@ export const MAX_CHUNK_SIZE = 4 * 1024 * 1024;
 
 /** Writes a kind 0x01 header. */
 export function encodeDirectHeader(algorithm: KeyAlgorithm, key: KeyReference, nonce: Uint8Array): Uint8Array {
+  const prefix = encodeDirectHeaderPrefix(algorithm, key);
+  const bytes = new Uint8Array(prefix.length + nonce.length);
+
+  bytes.set(prefix, 0);
+  bytes.set(nonce, prefix.length);
+
+  return bytes;
+}
+
+/**
+ * Writes the part of a kind 0x01 header before the nonce, which is the same
+ * for every message of one key version, so the client computes it once.
+ */
+export function encodeDirectHeaderPrefix(algorithm: KeyAlgorithm, key: KeyReference): Uint8Array {
   const name = asciiBytes(key.name);
-  const bytes = new Uint8Array(6 + name.length + 4 + nonce.length);
-  const view = new DataView(bytes.buffer);
+  const bytes = new Uint8Array(6 + name.length + 4);
 
   writePrefix(bytes, KIND_DIRECT);
   bytes[4] = ALGORITHM_IDS[algorithm];
   bytes[5] = name.length;
   bytes.set(name, 6);
-  view.setUint32(6 + name.length, key.id);
-  bytes.set(nonce, 10 + name.length);
+  new DataView(bytes.buffer).setUint32(6 + name.length, key.id);
 
   return bytes;
 }
