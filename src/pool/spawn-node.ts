@@ -2,6 +2,10 @@ import type { Worker } from "node:worker_threads";
 import type { WorkerData } from "./worker-api.js";
 import { WORKER_NAME } from "./worker-api.js";
 
+// Not a literal inside new URL(), so that bundlers building for browsers do
+// not copy the Node worker as an asset; spawn-browser.ts starts theirs.
+const WORKER_PATH = "../../workers/crypto.worker";
+
 /**
  * Starts workers/crypto.worker as a worker_threads Worker. Throws whatever
  * the Worker constructor throws.
@@ -13,14 +17,14 @@ export function spawnNodeWorker(testHooks: boolean): Worker {
   // From the compiled package this module is dist/src/pool/spawn-node.js and
   // the worker is dist/workers/crypto.worker.js, which Node runs as it is.
   if (!import.meta.url.endsWith(".ts")) {
-    return new Worker(new URL("../../workers/crypto.worker.js", import.meta.url), { name: WORKER_NAME, workerData });
+    return new Worker(new URL(WORKER_PATH + ".js", import.meta.url), { name: WORKER_NAME, workerData });
   }
 
   // From the TypeScript sources (vitest, tsx) the worker is a .ts file. Node
   // 20 ignores `--import tsx` in a worker's execArgv, so a two-line bootstrap
   // registers tsx's loader inside the worker and then imports the worker.
   // Messages that arrive meanwhile wait in the port until expose() listens.
-  const workerUrl = new URL("../../workers/crypto.worker.ts", import.meta.url).href;
+  const workerUrl = new URL(WORKER_PATH + ".ts", import.meta.url).href;
   const bootstrap =
     `import(${JSON.stringify(resolveTsxApi())})` +
     `.then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl)}); })`;
