@@ -384,18 +384,25 @@ async function listEntryFiles(folder: string): Promise<string[]> {
  * is at the path that name maps to. Authentication of the whole file follows.
  */
 function entryNameOf(text: string, file: string, path: string): string {
-  let name: unknown;
-  try {
-    name = (JSON.parse(text) as { name?: unknown }).name;
-  } catch {
-    throw corrupt(path, "it is not valid JSON (the file may be truncated)");
-  }
+  const name = parseName(text, path);
+  const valid = name !== undefined && name.length > 0 && name.length <= MAX_ENTRY_NAME_LENGTH;
 
-  const valid = typeof name === "string" && name.length > 0 && name.length <= MAX_ENTRY_NAME_LENGTH;
   if (!valid || `${fileStemFor(name, "key")}.json` !== file) {
     throw corrupt(path, "the store did not write a file of this name; move it out of the store directory");
   }
   return name;
+}
+
+function parseName(text: string, path: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw corrupt(path, "it is not valid JSON (the file may be truncated)");
+  }
+
+  const name = typeof parsed === "object" && parsed !== null ? (parsed as { name?: unknown }).name : undefined;
+  return typeof name === "string" ? name : undefined;
 }
 
 function compareNames(a: string, b: string): number {
