@@ -13,3 +13,5 @@ export type { Ed25519 } from "./ed25519.js";
 export { AUDIT_DOCUMENT, AUDIT_KEY_NAME, loadAuditState, readAuditDocument } from "./state.js";
 export type { AuditDocument } from "./state.js";
 export type { AuditEntry, AuditEventInput, AuditOutcome, AuditRecorder, AuditSink, AuditVerifyResult } from "./types.js";
+export { auditTrailOf } from "./trail.js";
+export type { AuditTrail } from "./trail.js";

@@ -36,9 +36,11 @@ export interface AuditLogOptions {
   /** A signed checkpoint at most this many milliseconds after an unsigned event; default 60 000. */
   checkpointIntervalMs?: number;
   /**
-   * Aggregation window in milliseconds, default 1000, 0 for none. Repeated
+   * Aggregation window in milliseconds; default 0, no aggregation. Repeated
    * successful uses of one key version by one principal, with the same
-   * operation and context, become one counted entry per window.
+   * operation and context, become one counted entry per window. Such uses
+   * are written when the window closes, so a sink that fails meanwhile does
+   * not fail them: aggregation trades that part of fail-closed for throughput.
    */
   aggregateWindowMs?: number;
   /** Burst detectors; each alert goes to onAlert, to subscribers and into the log. */
@@ -140,7 +142,7 @@ export class AuditLog implements AuditRecorder {
     this.#timers = options.timers ?? { setTimeout: (callback, ms) => setTimeout(callback, ms), clearTimeout: (handle) => clearTimeout(handle as never) };
     this.#checkpointEvery = options.checkpointEvery ?? 1000;
     this.#checkpointIntervalMs = options.checkpointIntervalMs ?? 60_000;
-    this.#aggregateWindowMs = options.aggregateWindowMs ?? 1000;
+    this.#aggregateWindowMs = options.aggregateWindowMs ?? 0;
     this.#detectors = (options.detectors ?? []).map((detector) => new BurstDetector(detector));
     this.#onAlert = options.onAlert;
 

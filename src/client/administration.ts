@@ -1,7 +1,7 @@
 import { KeyStateError, isKeyStateError } from "../errors.js";
 import type { StoredKey, StoredMaterial } from "../backends/key-store.js";
 import { DEFAULT_ALGORITHMS, engineFor } from "../crypto/engines.js";
-import { assertKeyName } from "../keys/names.js";
+import { assertKeyName, isKeyName } from "../keys/names.js";
 import type { KeyAlgorithm, KeyInfo, KeyPurpose, KeyVersionInfo } from "../keys/types.js";
 import {
   createKeyInfo,
@@ -103,6 +103,8 @@ export function listKeys(runtime: Runtime): Promise<KeyInfo[]> {
     const visible: KeyInfo[] = [];
 
     for (const info of keys) {
+      // Names outside the key-name syntax are the library's own, such as the audit key "__audit".
+      if (!isKeyName(info.name)) continue;
       if (await isAllowedAny(runtime, info.name)) visible.push(info);
     }
     return visible;

@@ -10,8 +10,6 @@ import type { KeyInfo, KeyVersionInfo } from "../keys/types.js";
 import type { Authorizer } from "../policy/types.js";
 import * as admin from "./administration.js";
 import type { CreateKeyOptions, DestroyOptions, RevokeOptions } from "./administration.js";
-import { MemoryAuditRecorder } from "./defaults/memory-audit-recorder.js";
-import { OpeningPrincipalAuthorizer } from "./defaults/opening-principal-authorizer.js";
 import { decrypt, encrypt, type EncryptOptions } from "./encryption.js";
 import { openBytes, sealBytes } from "./envelope.js";
 import { DEFAULT_CHUNK_SIZE, openStream, sealStream } from "./envelope-stream.js";
@@ -24,6 +22,13 @@ import { iterableToStream, streamToIterable } from "./streams.js";
 import { SyncKeyState } from "./sync.js";
 import { remoteWrappingOf, type RemoteKeyWrapper } from "./remote-wrap.js";
 import { UsageCounter } from "./usage-counter.js";
+import { AuditLog, type AuditLogOptions } from "../audit/log.js";
+import { auditTrailOf, type AuditTrail } from "../audit/trail.js";
+import { PolicyEngine, type SetPolicyOptions } from "../policy/engine.js";
+import type { PolicyRule } from "../policy/types.js";
+import { resolveRotationPolicy, type RotationPolicy } from "../rotation/policy.js";
+import type { RotationResult } from "../rotation/rotator.js";
+import * as rotation from "../rotation/client-rotation.js";
 
 /** Options of KeyState.open. */
 export interface KeyStateOptions {
@@ -31,10 +36,20 @@ export interface KeyStateOptions {
   store: KeyStore;
   /** Who acts: the name the authorizer decides on and the audit log records. */
   principal: string;
-  /** The access policy. Default: allow the opening principal everything (OpeningPrincipalAuthorizer). */
+  /**
+   * The access policy. Default: a PolicyEngine over the store's "policy"
+   * document, which a new store creates with one rule that lets `principal`
+   * do everything.
+   */
   authorizer?: Authorizer;
-  /** Where audit events go. Default: the latest 1000 events in memory (MemoryAuditRecorder). */
+  /** Recorder of audit events. Default: a hash-chained AuditLog over the store, set up by `auditLog`. */
   audit?: AuditRecorder;
+  /**
+   * Settings of the default audit log (used when `audit` is absent): sinks
+   * (default one memory sink), mode, detectors, checkpoint and aggregation
+   * intervals. See docs/audit.md.
+   */
+  auditLog?: Omit<AuditLogOptions, "store" | "now">;
   /** Current time in milliseconds since the Unix epoch. Default Date.now. */
   clock?: () => number;
   /** A worker pool (keystate/pool) for XChaCha20-Poly1305 of direct and single-message envelope encryption. */
@@ -75,11 +90,17 @@ export interface SealOptions extends EncryptOptions {
  */
 export class KeyState {
   readonly #runtime: Runtime;
+  /** The audit log this client opened and closes; undefined for a caller's recorder and for as() views. */
+  readonly #ownedLog: AuditLog | undefined;
+  /** True for a client made by as(): it shares its parent's parts and closes none of them. */
+  readonly #isView: boolean;
   /** Synchronous encrypt, decrypt, sign and verify for core algorithms, after `await ks.load(name)`. */
   readonly sync: SyncKeyState;
 
-  private constructor(runtime: Runtime) {
+  private constructor(runtime: Runtime, ownedLog?: AuditLog, isView = false) {
     this.#runtime = runtime;
+    this.#ownedLog = ownedLog;
+    this.#isView = isView;
     this.sync = new SyncKeyState(runtime);
   }
 
@@ -101,18 +122,23 @@ export class KeyState {
 
     await ready(checked.wasm);
 
+    const engine = checked.authorizer === undefined ? await PolicyEngine.open({ store, principal, now: clock }) : undefined;
+    const log = checked.audit === undefined ? await AuditLog.open({ ...checked.auditLog, store, now: clock }) : undefined;
+    const audit = checked.audit ?? log!;
+    engine?.attachAudit(audit);
+
     return new KeyState({
       principal,
       store,
-      authorizer: checked.authorizer ?? new OpeningPrincipalAuthorizer(principal),
-      audit: checked.audit ?? new MemoryAuditRecorder({ clock }),
+      authorizer: checked.authorizer ?? engine!,
+      audit,
       clock,
       pool: checked.pool,
       cache: new KeyCache(store, cacheTtl, clock),
       usage: new UsageCounter(store, flushInterval, clock),
       kms: remoteWrappingOf(checked.kms),
       closed: false,
-    });
+    }, log);
   }
 
   /** The principal this client acts for. */
@@ -120,14 +146,125 @@ export class KeyState {
     return this.#runtime.principal;
   }
 
-  /** The audit recorder in use: the one passed to open, or the in-memory default. */
-  get audit(): AuditRecorder {
-    return this.#runtime.audit;
+  /**
+   * The audit log: verify(), tail(), subscribe(), flush(), dropped. With a
+   * recorder passed to open that lacks these, they throw INVALID_ARGUMENT.
+   */
+  get audit(): AuditTrail {
+    return auditTrailOf(this.#runtime.audit);
   }
 
-  /** Creates a key with one primary version. Policy operation "admin". Throws KEY_EXISTS, UNSUPPORTED_ALGORITHM. */
-  async createKey(name: string, options: CreateKeyOptions): Promise<KeyInfo> {
-    return admin.createKey(this.#runtime, name, options);
+  /**
+   * Returns a client acting as `principal` on the same store, policy, audit
+   * log and key cache. It is for trusted code that has authenticated the
+   * principal itself, e.g. a server acting for its users. Closing it closes
+   * only the view. Throws INVALID_ARGUMENT, NOT_READY after close().
+   */
+  as(principal: string): KeyState {
+    if (typeof principal !== "string" || principal.length === 0) {
+      throw new KeyStateError("INVALID_ARGUMENT", "as() needs a non-empty principal name, for example \"bob\"");
+    }
+    if (this.#runtime.closed) throw new KeyStateError("NOT_READY", "this KeyState client is closed; open a new one with KeyState.open");
+
+    // The view inherits every part of the runtime and shadows the principal;
+    // its own `closed` appears when the view is closed.
+    const view = Object.create(this.#runtime, { principal: { value: principal, enumerable: true } }) as Runtime;
+    return new KeyState(view, undefined, true);
+  }
+
+  /**
+   * Replaces the access policy's rules (see docs/policy.md). Needs "admin"
+   * on key "*". Returns the new policy version. Throws POLICY_DENIED,
+   * INVALID_ARGUMENT naming the bad field, CONFLICT with a stale
+   * `expectedVersion`, and INVALID_ARGUMENT when the client was opened with
+   * an authorizer other than a PolicyEngine.
+   */
+  async setPolicy(rules: readonly PolicyRule[], options: Omit<SetPolicyOptions, "principal" | "requestId"> = {}): Promise<number> {
+    return this.#policyEngine().setPolicy(rules, { ...options, principal: this.#runtime.principal });
+  }
+
+  /** Returns the current policy version and rules. Needs "admin" on key "*". Throws POLICY_DENIED. */
+  async getPolicy(): Promise<{ version: number; rules: PolicyRule[] }> {
+    const engine = this.#policyEngine();
+    await engine.refresh();
+    await engine.check({ principal: this.#runtime.principal, operation: "admin", keyName: "*", now: this.#runtime.clock() });
+    return { version: engine.version, rules: engine.rules };
+  }
+
+  #policyEngine(): PolicyEngine {
+    const authorizer = this.#runtime.authorizer;
+    if (authorizer instanceof PolicyEngine) return authorizer;
+    throw new KeyStateError("INVALID_ARGUMENT", "this client was opened with its own authorizer; change that authorizer's rules instead of calling setPolicy");
+  }
+
+  /**
+   * Creates a key with one primary version, and with `rotation` its rotation
+   * policy (see docs/rotation.md). Policy operation "admin". Throws
+   * KEY_EXISTS, UNSUPPORTED_ALGORITHM, INVALID_ARGUMENT for a bad rotation policy.
+   */
+  async createKey(name: string, options: CreateKeyOptions & { rotation?: RotationPolicy }): Promise<KeyInfo> {
+    const policy = typeof options === "object" && options !== null ? options.rotation : undefined;
+    if (policy === undefined) return admin.createKey(this.#runtime, name, options);
+
+    const { rotation: _rotation, ...keyOptions } = options;
+    // Checked before the key exists; only AES-256-GCM adds a check of its own.
+    resolveRotationPolicy(policy, keyOptions.algorithm ?? "XCHACHA20-POLY1305");
+
+    const info = await admin.createKey(this.#runtime, name, keyOptions);
+    await rotation.setRotationPolicyFor(this.#runtime, name, policy);
+    return info;
+  }
+
+  /** Sets, or with undefined removes, a key's rotation policy. Policy operation "rotate". */
+  async setRotation(name: string, policy: RotationPolicy | undefined): Promise<void> {
+    return rotation.setRotationPolicyFor(this.#runtime, name, policy);
+  }
+
+  /**
+   * Rotates or promotes every key whose rotation policy is due, once, as this
+   * principal (policy operation "rotate"). A key that fails is returned in
+   * `errors` and the others go on.
+   */
+  async rotateDue(): Promise<{ results: RotationResult[]; errors: { key: string; error: unknown }[] }> {
+    return rotation.rotateDueFor(this.#runtime);
+  }
+
+  /** Rotates or promotes key `name` when its rotation policy says so: the check-on-use form for edge functions. */
+  async rotateIfDue(name: string): Promise<RotationResult> {
+    return rotation.rotateIfDueFor(this.#runtime, name);
+  }
+
+  /**
+   * Disables every active version below `minVersion`, so they stop
+   * decrypting; their material stays. Policy operation "revoke". Returns the
+   * versions disabled. Throws INVALID_ARGUMENT when the primary is below `minVersion`.
+   */
+  async setMinDecryptionVersion(name: string, minVersion: number): Promise<number[]> {
+    return rotation.setMinDecryptionVersionFor(this.#runtime, name, minVersion);
+  }
+
+  /**
+   * Moves an envelope (what seal returned) to its wrap key's primary version
+   * by wrapping its data key again; the payload is not decrypted. Text in
+   * gives text out. Policy operations "decrypt" and "encrypt". Throws DECRYPT_FAILED.
+   */
+  rewrap(envelope: Uint8Array, options?: EncryptOptions): Promise<Uint8Array>;
+  rewrap(envelope: string, options?: EncryptOptions): Promise<string>;
+  async rewrap(envelope: Uint8Array | string, options?: EncryptOptions): Promise<Uint8Array | string> {
+    const result = await rotation.rewrapEnvelope(this.#runtime, envelope, options);
+    return typeof envelope === "string" ? toText(result) : result;
+  }
+
+  /**
+   * Moves a direct ciphertext (what encrypt returned) to its key's primary
+   * version: decrypts and encrypts again. Text in gives text out. Throws
+   * what decrypt and encrypt throw.
+   */
+  reencrypt(ciphertext: Uint8Array, options?: EncryptOptions): Promise<Uint8Array>;
+  reencrypt(ciphertext: string, options?: EncryptOptions): Promise<string>;
+  async reencrypt(ciphertext: Uint8Array | string, options?: EncryptOptions): Promise<Uint8Array | string> {
+    const result = await rotation.reencryptDirect(this.#runtime, ciphertext, options);
+    return typeof ciphertext === "string" ? toText(result) : result;
   }
 
   /** Returns a key's metadata (never material). Needs any allowed operation on the key. */
@@ -299,16 +436,22 @@ export class KeyState {
     return this.#runtime.usage.flush();
   }
 
-  /** Flushes usage counters, wipes loaded material and closes the client (not the store). */
+  /**
+   * Flushes usage counters, wipes loaded material, closes the audit log it
+   * opened (writing a final signed checkpoint) and closes the client (not the
+   * store). A view from as() closes only itself.
+   */
   async close(): Promise<void> {
     if (this.#runtime.closed) return;
     this.#runtime.closed = true;
+    if (this.#isView) return;
 
     try {
       await this.#runtime.usage.flush();
     } finally {
       this.#runtime.usage.stop();
       this.#runtime.cache.clear();
+      await this.#ownedLog?.close();
     }
   }
 
