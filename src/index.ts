@@ -21,3 +21,15 @@ export type { KeyAlgorithm, KeyInfo, KeyPurpose, KeyUsage, KeyVersionInfo, KeyVe
 export type { EncryptionContext } from "./format/context.js";
 export type { AccessDecision, AccessRequest, Authorizer, Operation } from "./policy/types.js";
 export type { AuditEventInput, AuditOutcome, AuditRecorder } from "./audit/types.js";
+export { PolicyEngine } from "./policy/engine.js";
+export type { PolicyEngineOptions, SetPolicyOptions } from "./policy/engine.js";
+export type { PolicyDocument, PolicyRule, RuleConditions } from "./policy/types.js";
+export { AuditLog } from "./audit/log.js";
+export type { AuditLogOptions } from "./audit/log.js";
+export { memorySink, callbackSink } from "./audit/sinks.js";
+export type { MemorySink } from "./audit/sinks.js";
+export type { AuditTrail } from "./audit/trail.js";
+export type { AuditAlert, DetectorOptions } from "./audit/detectors.js";
+export type { AuditEntry, AuditSink, AuditVerifyResult } from "./audit/types.js";
+export type { RotationPolicy } from "./rotation/policy.js";
+export type { RotationResult } from "./rotation/rotator.js";
