@@ -4,7 +4,13 @@ import { sha512 as nobleSha512 } from "@noble/hashes/sha2.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as core from "../src/core/index.js";
 import { KeyStateError } from "../src/errors.js";
-import { createCryptoPool, sendTestHook, type CryptoPool, type CryptoPoolOptions } from "../src/pool/create-pool.js";
+import {
+  MAX_FAILED_STARTS,
+  createCryptoPool,
+  sendTestHook,
+  type CryptoPool,
+  type CryptoPoolOptions,
+} from "../src/pool/create-pool.js";
 
 // Pools created by a test are terminated after it, so no worker outlives its test.
 const pools: CryptoPool[] = [];
@@ -390,6 +396,33 @@ describe("pool termination", () => {
     const error = await rejection(pool.xchacha20poly1305.seal(key, nonce24, bytes(10, 1)));
     expect(error.code).toBe("WORKER_TERMINATED");
     URL.revokeObjectURL(script);
+  });
+
+  it("workers that never start fall back inline", async () => {
+    const failingScript = "throw new Error('broken worker script')";
+    const pool = await openPool({
+      size: 1,
+      inlineThreshold: 0,
+      createWorker: () =>
+        typeof window === "undefined"
+          ? new (process.getBuiltinModule("node:worker_threads").Worker)(failingScript, { eval: true })
+          : new Worker(URL.createObjectURL(new Blob([failingScript], { type: "text/javascript" })), { type: "module" }),
+    });
+
+    // The first worker may die before the first call is made, so up to
+    // MAX_FAILED_STARTS calls fail before one runs in the calling thread.
+    const codes: string[] = [];
+    let sealed: Uint8Array | undefined;
+    for (let attempt = 0; attempt <= MAX_FAILED_STARTS && sealed === undefined; attempt++) {
+      sealed = await pool.xchacha20poly1305.seal(key, nonce24, bytes(10, 1)).catch((error: KeyStateError) => {
+        codes.push(error.code);
+        return undefined;
+      });
+    }
+
+    expect(codes.every((code) => code === "WORKER_TERMINATED")).toBe(true);
+    expect(pool.mode).toBe("inline");
+    expect(sealed).toEqual(nobleXchacha(key, nonce24).encrypt(bytes(10, 1)));
   });
 
   it("test hooks are off by default", async () => {

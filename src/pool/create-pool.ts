@@ -50,7 +50,11 @@ export interface CryptoPoolOptions {
 
 /** A pool of workers running keystate/core, with the core's functions as asynchronous methods. */
 export type CryptoPool = AsyncCore & {
-  /** "worker" when the pool runs calls in workers, "inline" when every call runs in the calling thread. */
+  /**
+   * "worker" when the pool runs calls in workers, "inline" when every call
+   * runs in the calling thread: no worker could start, or
+   * MAX_FAILED_STARTS workers in a row died before their first reply.
+   */
   readonly mode: "worker" | "inline";
   /** Number of worker slots; 0 in inline mode. */
   readonly size: number;
@@ -83,12 +87,21 @@ export async function createCryptoPool(options: CryptoPoolOptions = {}): Promise
 
   // The calling thread needs the core for small calls; a pool that sends
   // everything to workers loads it only when a call requests the inline route.
-  if (state.mode === "inline" || inlineThreshold > 0) await ready(options.wasm);
+  if (state.mode === "inline" || inlineThreshold > 0) {
+    try {
+      await ready(options.wasm);
+    } catch (error) {
+      await state.terminate();
+      throw error;
+    }
+  }
 
   const pool = {
     ...buildMethodTree<AsyncCore>((name) => (...args: unknown[]) => state.call(name, args)),
     batch: buildMethodTree<BatchCore>((name) => (items: unknown, options?: CallOptions) => state.batch(name, items, options)),
-    mode: state.mode,
+    get mode() {
+      return state.mode;
+    },
     size: state.slots.length,
     terminate: () => state.terminate(),
   } as CryptoPool;
@@ -117,14 +130,22 @@ function checkOptions(size: number, inlineThreshold: number): void {
   }
 }
 
+/**
+ * Workers in a row that may die before their first reply before the pool
+ * stops starting new ones and runs every call in the calling thread. A worker
+ * script that cannot load (blocked by a Content-Security-Policy, or missing
+ * from a bundle) fails this way, asynchronously, on every start.
+ */
+export const MAX_FAILED_STARTS = 3;
+
 class PoolState {
-  readonly mode: "worker" | "inline";
   readonly slots: (WorkerHandle | undefined)[];
   readonly #transfer: boolean;
   readonly #inlineThreshold: number;
   readonly #wasm: WasmSource | undefined;
   readonly #startWorker: () => AnyWorker;
   #terminated = false;
+  #failedStarts = 0;
 
   constructor(options: CryptoPoolOptions & TestOptions, size: number, inlineThreshold: number) {
     this.#transfer = options.transfer ?? false;
@@ -141,7 +162,10 @@ class PoolState {
       }
     }
 
-    this.mode = this.slots.length > 0 ? "worker" : "inline";
+  }
+
+  get mode(): "worker" | "inline" {
+    return this.slots.length > 0 && this.#failedStarts < MAX_FAILED_STARTS ? "worker" : "inline";
   }
 
   call(name: MethodName, rawArgs: unknown[]): Promise<unknown> {
@@ -243,8 +267,13 @@ class PoolState {
   }
 
   #spawn(): WorkerHandle | undefined {
+    if (this.#failedStarts >= MAX_FAILED_STARTS) return undefined;
+
     try {
-      return new WorkerHandle(portFor(this.#startWorker()));
+      const onDeath = (replied: boolean) => {
+        this.#failedStarts = replied ? 0 : this.#failedStarts + 1;
+      };
+      return new WorkerHandle(portFor(this.#startWorker()), onDeath);
     } catch {
       // No Worker in this runtime, or its constructor threw: the caller
       // falls back to the calling thread.

@@ -23,11 +23,15 @@ export class WorkerHandle {
   #inFlightCalls = 0;
   #inFlightBytes = 0;
 
-  constructor(port: WorkerPort) {
+  #replied = false;
+
+  /** `onDeath` learns whether the worker had replied at least once before it died on its own. */
+  constructor(port: WorkerPort, onDeath?: (replied: boolean) => void) {
     this.#port = port;
     this.#remote = wrap<WorkerApi>(port.endpoint);
     port.onDeath((reason) => {
       void this.kill(`the worker died (${reason}) before the call finished; retry it, the pool starts a new worker`);
+      onDeath?.(this.#replied);
     });
   }
 
@@ -108,10 +112,12 @@ export class WorkerHandle {
 
       sent.then(
         (value) => {
+          this.#replied = true;
           this.#endFlight(byteLength);
           settle(() => resolve(value));
         },
         (error: unknown) => {
+          this.#replied = true;
           this.#endFlight(byteLength);
           settle(() => reject(fromWireError(error)));
         },
