@@ -18,6 +18,9 @@ const chromiumArgs = [
 export default defineConfig({
   worker: { format: "es" },
   build: { target: "es2022" },
+  // Pre-bundled up front: discovering jose during a browser test run makes
+  // Vite reload the page and fail the test file that imported it.
+  optimizeDeps: { include: ["jose"] },
   test: {
     projects: [
       {

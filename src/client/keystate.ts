@@ -22,6 +22,10 @@ import { iterableToStream, streamToIterable } from "./streams.js";
 import { SyncKeyState } from "./sync.js";
 import { remoteWrappingOf, type RemoteKeyWrapper } from "./remote-wrap.js";
 import { UsageCounter } from "./usage-counter.js";
+import type { JwtClaims } from "../tokens/claims.js";
+import { exportJwks, type Jwks } from "../tokens/jwks.js";
+import { signToken, type SignTokenOptions } from "../tokens/sign-token.js";
+import { verifyToken, type VerifyTokenOptions } from "../tokens/verify-token.js";
 import { AuditLog, type AuditLogOptions } from "../audit/log.js";
 import { auditTrailOf, type AuditTrail } from "../audit/trail.js";
 import { PolicyEngine, type SetPolicyOptions } from "../policy/engine.js";
@@ -422,6 +426,38 @@ export class KeyState {
   async exportPublicKey(name: string, options?: ExportPublicKeyOptions): Promise<PublicJwk> {
     return exportPublicKey(this.#runtime, name, options);
   }
+
+  /**
+   * Signs a JWT (compact JWS) with the primary version: EdDSA for ED25519,
+   * ES256 for ECDSA-P256, HS256 for HMAC-SHA256 keys. The header carries
+   * `kid` "<name>:<version id in 8 hex digits>"; `iat` is set unless the
+   * claims have one. Policy operation "sign" ("mac" for HMAC keys). See docs/tokens.md.
+   */
+  async signToken(name: string, claims: JwtClaims, options?: SignTokenOptions): Promise<string> {
+    return signToken(this.#runtime, name, claims, options);
+  }
+
+  /**
+   * Verifies a JWT signed by one of the keys `options.key` names and returns
+   * its claims. The `kid` picks the version, which must be primary or
+   * active. Then exp, nbf, iat, iss, sub and aud are checked with
+   * `clockTolerance`. Throws TOKEN_INVALID (malformed, alg "none", alg not
+   * the key's, bad signature, revoked version), TOKEN_EXPIRED,
+   * TOKEN_NOT_YET_VALID, TOKEN_CLAIM_MISMATCH. Policy operation "verify".
+   */
+  async verifyToken(token: string, options: VerifyTokenOptions): Promise<JwtClaims> {
+    return verifyToken(this.#runtime, token, options);
+  }
+
+  /**
+   * Exports the public keys of every primary and active version of a sign
+   * key as a JWK Set, so verifiers follow rotations. HMAC keys throw
+   * WRONG_PURPOSE: their secret is never published. Policy operation "verify".
+   */
+  async exportJwks(name: string): Promise<Jwks> {
+    return exportJwks(this.#runtime, name);
+  }
+
 
   /**
    * Loads every usable version of a key for the synchronous forms, and keeps
