@@ -59,6 +59,28 @@ describe("cross-checks with independent implementations", () => {
     expect(text(opened)).toBe("cross-check");
   });
 
+  it("large XChaCha20-Poly1305 ciphertexts open with @noble/ciphers", async () => {
+    const { ks, rawKey } = await clientWithRawKeys();
+    await create(ks, "data", "encrypt", "XCHACHA20-POLY1305");
+    await ks.load("data");
+    const context = { part: "large" };
+
+    for (const length of [65_536, 65_537, 200_001, 1_048_576]) {
+      const plaintext = new Uint8Array(length).map((_, i) => (i * 31) & 0xff);
+      const fromAsync = await ks.encrypt("data", plaintext, { context });
+      const fromSync = ks.sync.encrypt("data", plaintext, { context });
+
+      for (const ciphertext of [fromAsync, fromSync]) {
+        const headerLength = 6 + ciphertext[5]! + 4 + 24;
+        const aad = Buffer.concat([ciphertext.subarray(0, headerLength), contextBytes(context)]);
+        const nonce = ciphertext.subarray(headerLength - 24, headerLength);
+        const opened = xchacha20poly1305(await rawKey("data"), nonce, aad).decrypt(ciphertext.subarray(headerLength));
+        expect(opened.length, `length ${length}`).toBe(length);
+        expect(Buffer.compare(opened, plaintext), `length ${length}`).toBe(0);
+      }
+    }
+  });
+
   it("AES-256-GCM ciphertext opens with node:crypto", async () => {
     const { ks, rawKey } = await clientWithRawKeys();
     await create(ks, "gcm", "encrypt", "AES-256-GCM");

@@ -32,6 +32,8 @@ export interface CipherEngine extends EngineBase {
   /** Throws DECRYPT_FAILED. */
   decrypt(material: KeyMaterial, nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
   encryptSync?(material: KeyMaterial, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /** Like encryptSync, writing ciphertext and tag into `output` at `offset` instead of a new array. */
+  encryptIntoSync?(material: KeyMaterial, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, output: Uint8Array, offset: number): void;
   decryptSync?(material: KeyMaterial, nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array;
 }
 

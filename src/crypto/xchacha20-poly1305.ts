@@ -1,6 +1,7 @@
 import { KeyStateError } from "../errors.js";
 import { xchacha20poly1305 } from "../core/index.js";
 import { KeyMaterial } from "../keys/material.js";
+import { xchacha20Poly1305SealInto } from "./xchacha20-poly1305-into.js";
 import type { CipherEngine } from "./engine.js";
 import { randomBytes } from "./random.js";
 import { rawBytes } from "./webcrypto.js";
@@ -36,6 +37,10 @@ export const xchacha20Poly1305Engine: CipherEngine = {
 
   encryptSync(material, nonce, plaintext, aad) {
     return xchacha20poly1305.seal(secretOf(material), nonce, plaintext, aad);
+  },
+
+  encryptIntoSync(material, nonce, plaintext, aad, output, offset) {
+    xchacha20Poly1305SealInto(secretOf(material), nonce, plaintext, aad, output, offset);
   },
 
   decryptSync(material, nonce, ciphertext, aad) {
