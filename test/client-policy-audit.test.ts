@@ -192,3 +192,24 @@ describe("audit events", () => {
     expect(events.map((event) => event.operation)).toEqual(["create", "encrypt", "decrypt"]);
   });
 });
+
+describe("MemoryAuditRecorder", () => {
+  it("keeps the latest events up to capacity", async () => {
+    let now = 0;
+    const recorder = new MemoryAuditRecorder({ capacity: 3, clock: () => ++now });
+    for (let i = 0; i < 5; i++) {
+      await recorder.record({ operation: "encrypt", principal: "p", outcome: "success", requestId: `r${i}` });
+    }
+
+    const events = recorder.events();
+    expect(events.map((event) => event.requestId)).toEqual(["r2", "r3", "r4"]);
+    expect(events.map((event) => event.time)).toEqual([3, 4, 5]);
+  });
+
+  it("returns copies of its events", () => {
+    const recorder = new MemoryAuditRecorder();
+    recorder.recordSync({ operation: "encrypt", principal: "p", outcome: "success", requestId: "r" });
+    recorder.events()[0]!.principal = "changed";
+    expect(recorder.events()[0]!.principal).toBe("p");
+  });
+});

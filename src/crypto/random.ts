@@ -28,7 +28,8 @@ export function fillNonce(target: Uint8Array): Uint8Array {
     noncePoolOffset = 0;
   }
 
-  target.set(noncePool.subarray(noncePoolOffset, noncePoolOffset + target.length));
+  // A plain loop: for nonces of 12 to 24 bytes it is faster than set() on a new subarray.
+  for (let i = 0; i < target.length; i++) target[i] = noncePool[noncePoolOffset + i]!;
   noncePoolOffset += target.length;
   return target;
 }

@@ -16,7 +16,10 @@ export interface RecordedAuditEvent extends AuditEventInput {
 export class MemoryAuditRecorder implements AuditRecorder {
   readonly #capacity: number;
   readonly #clock: () => number;
-  #events: RecordedAuditEvent[] = [];
+  // A ring: #next is where the next event goes, #count how many are kept.
+  readonly #events: RecordedAuditEvent[] = [];
+  #next = 0;
+  #count = 0;
 
   constructor(options: { capacity?: number; clock?: () => number } = {}) {
     this.#capacity = options.capacity ?? 1000;
@@ -29,13 +32,16 @@ export class MemoryAuditRecorder implements AuditRecorder {
   }
 
   recordSync(event: AuditEventInput): void {
-    this.#events.push({ ...event, time: this.#clock() });
-    // Trim in batches so a busy client does not shift the array on every event.
-    if (this.#events.length >= this.#capacity * 2) this.#events = this.#events.slice(-this.#capacity);
+    this.#events[this.#next] = { ...event, time: this.#clock() };
+    this.#next = (this.#next + 1) % this.#capacity;
+    this.#count = Math.min(this.#count + 1, this.#capacity);
   }
 
   /** Returns the latest events, oldest first, at most `capacity` of them. */
   events(): RecordedAuditEvent[] {
-    return this.#events.slice(-this.#capacity);
+    const start = (this.#next - this.#count + this.#capacity) % this.#capacity;
+    const ordered: RecordedAuditEvent[] = [];
+    for (let i = 0; i < this.#count; i++) ordered.push({ ...this.#events[(start + i) % this.#capacity]! });
+    return ordered;
   }
 }
