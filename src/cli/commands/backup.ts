@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { StoredKey } from "../../backends/key-store.js";
+import { isKeyName } from "../../keys/names.js";
 import { EXIT_FAILURE, EXIT_SUCCESS, requiredOption, type Command } from "../command.js";
 import type { CliContext } from "../context.js";
 import { readBackup, writeBackup } from "../backup-file.js";
@@ -13,7 +14,8 @@ const PASSPHRASE_DETAILS = [
   "The backup is sealed with AES-256-GCM under a key derived with scrypt (N=2^17, r=8, p=1) from",
   `${BACKUP_PASSPHRASE_VARIABLE}, or from the store passphrase when that is unset. Nothing in it is`,
   "readable without the passphrase: not the key names, not the metadata, not the material.",
-  "It reads the store directly, so the access policy and the audit log do not see it.",
+  "It reads the store directly, so the access policy and the audit log do not see it. It holds",
+  "the keys only: library-internal keys (the audit log's) and documents (the policy) stay out.",
 ].join("\n");
 
 export const backupCommand: Command = {
@@ -28,6 +30,10 @@ export const backupCommand: Command = {
 
     const keys: StoredKey[] = [];
     for (const info of await store.listKeys()) {
+      // Library-internal keys such as the audit log's signing key ("__audit")
+      // have names no user key can have; they belong to their store and stay out.
+      if (!isKeyName(info.name)) continue;
+
       const stored = await store.getKey(info.name);
       if (stored !== undefined) keys.push(stored.value);
     }
