@@ -130,7 +130,7 @@ function associatedData(header: Omit<BackupFile, "iv" | "ciphertext">): Uint8Arr
 
 function rawBytes(material: StoredMaterial, name: string): Uint8Array {
   if (material.type !== "raw") {
-    throw new KeyStateError("INVALID_ARGUMENT", `Key ${name} holds a CryptoKey, which cannot be written to a backup`);
+    throw new KeyStateError("INVALID_ARGUMENT", `Key ${name} contains a CryptoKey, which cannot be written to a backup`);
   }
   return material.bytes;
 }

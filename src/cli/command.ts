@@ -8,7 +8,7 @@ export interface OptionSpec {
   multiple?: boolean;
   /** Placeholder of the value in help, e.g. "FILE". */
   valueName?: string;
-  /** What the option sets, in one sentence, with its unit and default. */
+  /** Help sentence: the value the option sets, with its unit and default. */
   description: string;
 }
 

@@ -158,7 +158,8 @@ function report(error: unknown, io: CliIo): number {
     return EXIT_FAILURE;
   }
 
-  const detail = error instanceof Error ? (io.env.KEYSTATE_DEBUG ? error.stack : error.message) : String(error);
+  let detail = String(error);
+  if (error instanceof Error) detail = io.env.KEYSTATE_DEBUG ? (error.stack ?? error.message) : error.message;
   io.stderr.write(`keystate: unexpected error: ${detail}\nSet KEYSTATE_DEBUG=1 to see where it happened.\n`);
   return EXIT_FAILURE;
 }
@@ -178,7 +179,7 @@ function isGroup(entry: Command | CommandGroup | undefined): entry is CommandGro
   return entry !== undefined && "commands" in entry;
 }
 
-/** The real process's streams, with a closed pipe on stdout (`keystate key list | head`) ending quietly. */
+/** Returns the real process's streams; a closed pipe on stdout (`keystate key list | head`) ends the process quietly. */
 export function processIo(): CliIo {
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(EXIT_SUCCESS);

@@ -11,7 +11,7 @@ const IO_OPTIONS = {
   out: { type: "string", valueName: "FILE", description: "Write the output to FILE (mode 0600). Default: stdout." },
 } as const;
 
-/** What the CLI says when a decryption fails; the library gives no reason, so the sentence lists the usual ones. */
+/** Message of a failed decryption. The library gives no reason, so the sentence lists the usual ones. */
 const DECRYPT_FAILED_MESSAGE =
   "Decryption failed. The input is damaged or not a KeyState ciphertext, the --context differs from the one used to encrypt, " +
   "or the key version that encrypted it is disabled, destroyed or not in this store.";
