@@ -30,7 +30,7 @@ function check(condition: boolean, failure: string): void {
 
 async function tour(directory: string): Promise<void> {
   // A real store on disk: material sealed with AES-256-GCM under a key that
-  // scrypt derives from the passphrase. A real application asks for the
+  // scrypt derives from the passphrase. A real application prompts for the
   // passphrase or reads it from a secret manager.
   const store = await FileStore.open(directory, { passphrase: "quickstart passphrase, not for production" }, { create: true });
   say(`Created a file store in ${directory}`);
@@ -84,8 +84,8 @@ async function tour(directory: string): Promise<void> {
       throw new Error("the version 1 ciphertext still decrypted after revocation");
     } catch (error) {
       if (!isKeyStateError(error, "DECRYPT_FAILED")) throw error;
-      // The error says only that decryption failed, so it cannot serve as an
-      // oracle; the demo knows the reason because it revoked the version.
+      // The error states only that decryption failed, so it cannot serve as
+      // an oracle. The demo knows the reason because it revoked the version.
       say(`Decrypting the version 1 ciphertext now fails, because version 1 is revoked: ${error.code} ("${error.message}")`);
     }
 
