@@ -13,6 +13,7 @@ import { concatBytes } from "./bytes.js";
 import type { CachedKey } from "./key-cache.js";
 import { bytesOf, ciphertextOf, optionsOf } from "./inputs.js";
 import {
+  assertOpen,
   audited,
   auditedSync,
   authorize,
@@ -20,6 +21,10 @@ import {
   freshKeyFor,
   keyFor,
   loadedKeyFor,
+  newRequestId,
+  recordFailure,
+  recordSuccess,
+  type AuditNote,
   type Runtime,
 } from "./runtime.js";
 
@@ -54,12 +59,22 @@ function decryptInput(ciphertext: unknown, options: unknown): { ciphertext: unkn
   return { ciphertext, context };
 }
 
-/** Encrypts with the primary version of an encrypt key. See KeyState.encrypt. */
-export function encrypt(runtime: Runtime, name: unknown, plaintext: unknown, options: unknown): Promise<Uint8Array> {
+/**
+ * Encrypts with the primary version of an encrypt key. See KeyState.encrypt.
+ * The steps of audited() are written out here, without its closure, because
+ * this is the hot path for small messages.
+ */
+export async function encrypt(runtime: Runtime, name: unknown, plaintext: unknown, options: unknown): Promise<Uint8Array> {
   const input = encryptInput(name, plaintext, options);
+  const note: AuditNote = { keyName: input.name, context: input.context };
+  const requestId = newRequestId();
+  let ciphertext: Uint8Array;
 
-  return audited(runtime, "encrypt", { keyName: input.name, context: input.context }, async (note) => {
-    const key = await keyFor(runtime, input.name, ["encrypt"]);
+  try {
+    assertOpen(runtime);
+    // A fresh cache entry of the right purpose needs no promise; keyFor reads the store or throws.
+    const cached = runtime.cache.peekFresh(input.name);
+    const key = cached !== undefined && cached.info.purpose === "encrypt" ? cached : await keyFor(runtime, input.name, ENCRYPT);
     const version = key.primary;
     note.keyVersion = version.version;
     note.bytes = input.plaintext.length;
@@ -71,7 +86,6 @@ export function encrypt(runtime: Runtime, name: unknown, plaintext: unknown, opt
     const { header, nonce, aad } = directHeader(key, version, engine, input.context);
 
     // Core algorithms run inline unless a pool is given, saving a promise per call.
-    let ciphertext: Uint8Array;
     if (runtime.pool === undefined && engine.encryptSync !== undefined) {
       ciphertext = encryptInline(engine, material, header, nonce, input.plaintext, aad);
     } else {
@@ -79,9 +93,15 @@ export function encrypt(runtime: Runtime, name: unknown, plaintext: unknown, opt
     }
 
     runtime.usage.add(input.name, version.version, input.plaintext.length);
-    return ciphertext;
-  });
+  } catch (error) {
+    throw await recordFailure(runtime, "encrypt", note, requestId, error, false);
+  }
+
+  await recordSuccess(runtime, "encrypt", note, requestId);
+  return ciphertext;
 }
+
+const ENCRYPT = ["encrypt"] as const;
 
 /** Decrypts a direct ciphertext with the key version its header names. See KeyState.decrypt. */
 export function decrypt(runtime: Runtime, ciphertext: unknown, options: unknown): Promise<Uint8Array> {

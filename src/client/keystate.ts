@@ -22,10 +22,6 @@ import { iterableToStream, streamToIterable } from "./streams.js";
 import { SyncKeyState } from "./sync.js";
 import { remoteWrappingOf, type RemoteKeyWrapper } from "./remote-wrap.js";
 import { UsageCounter } from "./usage-counter.js";
-import type { JwtClaims } from "../tokens/claims.js";
-import { exportJwks, type Jwks } from "../tokens/jwks.js";
-import { signToken, type SignTokenOptions } from "../tokens/sign-token.js";
-import { verifyToken, type VerifyTokenOptions } from "../tokens/verify-token.js";
 import { AuditLog, type AuditLogOptions } from "../audit/log.js";
 import { auditTrailOf, type AuditTrail } from "../audit/trail.js";
 import { PolicyEngine, type SetPolicyOptions } from "../policy/engine.js";
@@ -33,10 +29,16 @@ import type { PolicyRule } from "../policy/types.js";
 import { resolveRotationPolicy, type RotationPolicy } from "../rotation/policy.js";
 import type { RotationResult } from "../rotation/rotator.js";
 import * as rotation from "../rotation/client-rotation.js";
+import type { JwtClaims } from "../tokens/claims.js";
+import { exportJwks, type Jwks } from "../tokens/jwks.js";
+import { signToken, type SignTokenOptions } from "../tokens/sign-token.js";
+import { verifyToken, type VerifyTokenOptions } from "../tokens/verify-token.js";
+import { exportSealedKeyset, type ExportKeysetOptions } from "../keyset/export.js";
+import { openSealedKeyset } from "../keyset/open.js";
 
 /** Options of KeyState.open. */
 export interface KeyStateOptions {
-  /** Where keys live: MemoryStore, FileStore, an IndexedDB store ... */
+  /** Store of the keys: MemoryStore, FileStore, IndexedDBStore ... */
   store: KeyStore;
   /** Who acts: the name the authorizer decides on and the audit log records. */
   principal: string;
@@ -58,7 +60,7 @@ export interface KeyStateOptions {
   clock?: () => number;
   /** A worker pool (keystate/pool) for XChaCha20-Poly1305 of direct and single-message envelope encryption. */
   pool?: ClientPool;
-  /** Where the WASM core comes from; see ready() in keystate/core. */
+  /** Source of the WASM core, as ready() in keystate/core takes it. */
   wasm?: WasmSource;
   /**
    * Milliseconds a key read from the store is used before the store is asked
@@ -74,6 +76,12 @@ export interface KeyStateOptions {
    * keys never enter this process.
    */
   kms?: { wrapper: RemoteKeyWrapper; keys: readonly string[] };
+}
+
+/** Options of KeyState.fromSealedKeyset: those of open, without a store, plus the master key. */
+export interface SealedKeysetOptions extends Omit<KeyStateOptions, "store"> {
+  /** The keyset's 32-byte master key: bytes, or 43 characters of unpadded base64url as an environment secret holds it. */
+  masterKey: Uint8Array | string;
 }
 
 /** Options of seal and open. */
@@ -143,6 +151,19 @@ export class KeyState {
       kms: remoteWrappingOf(checked.kms),
       closed: false,
     }, log);
+  }
+
+  /**
+   * Opens a client on the keys of a sealed keyset (see docs/keyset.md), as
+   * `keystate keyset export` writes it, for edge functions that get their
+   * keys from an environment secret. The keys are read-only: create, rotate,
+   * revoke and destroy throw STORE_READ_ONLY. Throws DECRYPT_FAILED for a
+   * wrong master key or changed text, and what open throws.
+   */
+  static async fromSealedKeyset(sealed: string, options: SealedKeysetOptions): Promise<KeyState> {
+    const { masterKey, ...rest } = optionsOf<SealedKeysetOptions>(options);
+    const store = await openSealedKeyset(sealed, masterKey, rest.wasm);
+    return KeyState.open({ ...(rest as Omit<KeyStateOptions, "store">), store });
   }
 
   /** The principal this client acts for. */
@@ -286,7 +307,8 @@ export class KeyState {
    * the key name and version id in its header (see docs/format.md), so
    * decrypt needs no key name. Strings are encoded as UTF-8.
    */
-  async encrypt(name: string, plaintext: BytesLike, options?: EncryptOptions): Promise<Uint8Array> {
+  encrypt(name: string, plaintext: BytesLike, options?: EncryptOptions): Promise<Uint8Array> {
+    // Not async itself: the inner function is, so a bad argument still rejects, with one promise fewer.
     return encrypt(this.#runtime, name, plaintext, options);
   }
 
@@ -458,6 +480,15 @@ export class KeyState {
     return exportJwks(this.#runtime, name);
   }
 
+  /**
+   * Exports keys with their secret material, sealed under `masterKey`, as
+   * the text form of a keyset that KeyState.fromSealedKeyset opens. Only
+   * primary and active versions go in. Policy operation "admin" on each key.
+   * Throws UNSUPPORTED_FORMAT for keys held as non-extractable CryptoKeys.
+   */
+  async exportSealedKeyset(names: readonly string[], options: ExportKeysetOptions): Promise<string> {
+    return exportSealedKeyset(this.#runtime, names, options);
+  }
 
   /**
    * Loads every usable version of a key for the synchronous forms, and keeps
