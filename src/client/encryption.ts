@@ -187,8 +187,8 @@ export function decryptSync(runtime: Runtime, ciphertext: unknown, options: unkn
 }
 
 // Above this many plaintext bytes the core seals straight into the result,
-// because copying a large ciphertext behind the header costs measurable time;
-// below it one core call and a small copy are cheaper.
+// because copying a large ciphertext behind the header costs measurable time.
+// Below it, one core call and a small copy are cheaper.
 const SEAL_INTO_THRESHOLD = 64 * 1024;
 
 // Returns header || ciphertext || tag, encrypted by a synchronous engine.

@@ -7,11 +7,10 @@ export interface RecordedAuditEvent extends AuditEventInput {
 }
 
 /**
- * The audit recorder a client uses when KeyState.open gets none: it keeps
- * the latest `capacity` events in memory (default 1000), with no hash chain
- * and no sink, so events are lost when the process ends.
- * NOTE: a stand-in until the hash-chained audit log (src/audit) is the
- * default; pass `audit` to KeyState.open for a durable, verifiable log.
+ * A minimal audit recorder that keeps the latest `capacity` events in memory
+ * (default 1000), with no hash chain and no sink, so events are lost when the
+ * process ends. Tests and benchmarks use it to look at events directly; the
+ * default of KeyState.open is the hash-chained AuditLog (src/audit).
  */
 export class MemoryAuditRecorder implements AuditRecorder {
   readonly #capacity: number;

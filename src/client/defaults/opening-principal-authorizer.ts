@@ -1,11 +1,10 @@
 import type { AccessDecision, AccessRequest, Authorizer } from "../../policy/types.js";
 
 /**
- * The authorizer a client uses when KeyState.open gets none: it allows every
- * operation to the principal that opened the client and denies everyone
- * else. It has no rules and reads no policy document.
- * NOTE: a stand-in until the policy engine (src/policy) is the default;
- * pass `authorizer` to KeyState.open for real rules.
+ * A minimal authorizer that allows every operation to one principal and
+ * denies everyone else. It has no rules and reads no policy document, so it
+ * costs next to nothing; tests and benchmarks use it to leave the policy
+ * engine (src/policy, the default of KeyState.open) out of a measurement.
  */
 export class OpeningPrincipalAuthorizer implements Authorizer {
   readonly #principal: string;
