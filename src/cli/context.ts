@@ -8,9 +8,16 @@ import { KeyStateError } from "../errors.js";
 import type { CommandInput } from "./command.js";
 import { readPassphrase } from "./passphrase.js";
 import { KeyState } from "../client/keystate.js";
+import { fileSink } from "../audit/file-sink.js";
 
 /** Environment variable naming the store directory when --store is absent. */
 export const STORE_VARIABLE = "KEYSTATE_STORE";
+
+/** Environment variable naming the principal when --principal is absent. */
+export const PRINCIPAL_VARIABLE = "KEYSTATE_PRINCIPAL";
+
+/** The audit log's file inside the store directory, JSON Lines. */
+export const AUDIT_FILE = "audit.jsonl";
 
 /** Store directory when neither --store nor KEYSTATE_STORE is given, relative to the working directory. */
 export const DEFAULT_STORE = ".keystate";
@@ -72,21 +79,42 @@ export class CliContext {
   /**
    * Opens a KeyState client on the store. It acts as `principal`, and reads
    * the store on every operation (cacheTtl 0) because a CLI process is short
-   * and other processes may change keys in between.
+   * and other processes may change keys in between. Its audit log is the
+   * store's audit.jsonl, fail-closed, and closing the client signs a final
+   * checkpoint, so a cut-off tail is detected by the next `audit verify`.
    */
   async openClient(): Promise<KeyState> {
     if (this.client !== undefined) return this.client;
 
     const store = await this.openStore();
-    this.client = await KeyState.open({ store, principal: this.principal, cacheTtl: 0, wasm: coreWasmPath() });
+    this.client = await KeyState.open({
+      store,
+      principal: this.principal,
+      cacheTtl: 0,
+      wasm: coreWasmPath(),
+      // The id stays the same when the store directory moves.
+      auditLog: { sinks: [fileSink(this.auditFile, { id: AUDIT_FILE })] },
+    });
     return this.client;
   }
 
+  /** Absolute path of the store's audit log. */
+  get auditFile(): string {
+    return resolve(this.storeDirectory, AUDIT_FILE);
+  }
+
   /**
-   * Who acts, as the audit log records it: the operating-system user name.
-   * The default authorizer allows this principal every operation.
+   * Who acts, as the policy decides and the audit log records: --principal,
+   * else KEYSTATE_PRINCIPAL, else the operating-system user name. A new
+   * store's policy allows its creating principal every operation.
    */
   get principal(): string {
+    const option = this.input.values.principal;
+    if (typeof option === "string" && option.length > 0) return option;
+
+    const variable = this.io.env[PRINCIPAL_VARIABLE];
+    if (variable !== undefined && variable.length > 0) return variable;
+
     try {
       return userInfo().username || "keystate-cli";
     } catch {

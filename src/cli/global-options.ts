@@ -10,5 +10,10 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
     valueName: "DIR",
     description: "Store directory. Default: the KEYSTATE_STORE environment variable, else ./.keystate.",
   },
+  principal: {
+    type: "string",
+    valueName: "NAME",
+    description: "Principal to act as, which the access policy decides on and the audit log records. Default: the KEYSTATE_PRINCIPAL environment variable, else the operating-system user name.",
+  },
   help: { type: "boolean", short: "h", description: "Show help for the command and exit." },
 };

@@ -237,19 +237,28 @@ function promoteOption(options: unknown): number | undefined {
 }
 
 async function isAllowedAny(runtime: Runtime, name: string): Promise<boolean> {
+  return (await firstDenyingRule(runtime, name)) === null;
+}
+
+// Returns null when some operation is allowed, else the id of a rule that
+// denied one (undefined when no rule matched at all).
+async function firstDenyingRule(runtime: Runtime, name: string): Promise<string | undefined | null> {
+  let denyingRule: string | undefined;
+
   for (const operation of ANY_OPERATION) {
     const decision = await runtime.authorizer.authorize({ principal: runtime.principal, operation, keyName: name, now: runtime.clock() });
-    if (decision.allowed) return true;
+    if (decision.allowed) return null;
+    denyingRule ??= decision.ruleId;
   }
-  return false;
+  return denyingRule;
 }
 
 async function authorizeAny(runtime: Runtime, name: string): Promise<void> {
-  if (await isAllowedAny(runtime, name)) return;
-  throw new KeyStateError(
-    "POLICY_DENIED",
-    `principal "${runtime.principal}" may not read key "${name}": no policy rule allows any operation on it`,
-  );
+  const denyingRule = await firstDenyingRule(runtime, name);
+  if (denyingRule === null) return;
+
+  const reason = denyingRule === undefined ? "no policy rule allows any operation on it" : `policy rule "${denyingRule}" denies it`;
+  throw new KeyStateError("POLICY_DENIED", `principal "${runtime.principal}" may not read key "${name}": ${reason}`);
 }
 
 function keyExists(name: string): KeyStateError {

@@ -30,9 +30,9 @@ export function rotatorFor(runtime: Runtime): RotatorOptions {
 }
 
 /**
- * Rotates or promotes every due key once, after writing the client's pending
- * usage counters so that rotation by use count sees them. Returns what
- * changed; a key that failed is returned with its error.
+ * Rotates or promotes every due key once. The client's pending usage
+ * counters are written first, because rotation by use count reads them from
+ * the store. A key that failed is returned with its error.
  */
 export async function rotateDueFor(runtime: Runtime): Promise<{ results: RotationResult[]; errors: { key: string; error: unknown }[] }> {
   await runtime.usage.flush();

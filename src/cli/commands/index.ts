@@ -1,8 +1,12 @@
 import type { Command, CommandGroup } from "../command.js";
+import { auditGroup } from "./audit.js";
+import { policyGroup } from "./policy.js";
+import { rotateCommand } from "./rotate.js";
 import { backupCommand, restoreCommand } from "./backup.js";
 import { decryptCommand, encryptCommand } from "./encrypt.js";
 import { initCommand } from "./init.js";
 import { keyGroup } from "./key.js";
+import { keysetGroup } from "./keyset.js";
 import { kmsGroup } from "./kms.js";
 import { signCommand, verifyCommand } from "./sign.js";
 
@@ -10,6 +14,7 @@ import { signCommand, verifyCommand } from "./sign.js";
 export const COMMANDS: readonly (Command | CommandGroup)[] = [
   initCommand,
   keyGroup,
+  keysetGroup,
   encryptCommand,
   decryptCommand,
   signCommand,
@@ -17,4 +22,7 @@ export const COMMANDS: readonly (Command | CommandGroup)[] = [
   backupCommand,
   restoreCommand,
   kmsGroup,
+  rotateCommand,
+  policyGroup,
+  auditGroup,
 ];

@@ -2,6 +2,7 @@ import { FileStore } from "../../backends/file-store.js";
 import { SCRYPT_LOG_N_RANGE } from "../../backends/file/store-keys.js";
 import { EXIT_FAILURE, EXIT_SUCCESS, stringOption, UsageError, type Command } from "../command.js";
 import { readPassphrase } from "../passphrase.js";
+import { PolicyEngine } from "../../policy/engine.js";
 
 export const initCommand: Command = {
   name: "init",
@@ -36,9 +37,14 @@ export const initCommand: Command = {
 
     const passphrase = await readPassphrase(context.io, `New passphrase for ${directory}`, true);
     const store = await FileStore.open(directory, { passphrase }, { create: true, ...(scryptLogN === undefined ? {} : { scryptLogN }) });
-    await store.close();
+    try {
+      // Written now, so the creator owns the store rather than whoever opens it first.
+      await PolicyEngine.open({ store, principal: context.principal });
+    } finally {
+      await store.close();
+    }
 
-    context.say(`Created a KeyState store in ${directory}.`);
+    context.say(`Created a KeyState store in ${directory}. Its policy lets ${context.principal} do everything; see "keystate policy".`);
     return EXIT_SUCCESS;
   },
 };

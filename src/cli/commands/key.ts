@@ -26,6 +26,11 @@ const createCommand: Command = {
       valueName: "ALG",
       description: `Algorithm: ${ALGORITHMS.join(", ")}. Default by purpose: XCHACHA20-POLY1305, ED25519, HMAC-SHA256, AES-KW.`,
     },
+    "rotate-every": {
+      type: "string",
+      valueName: "DURATION",
+      description: 'Rotation policy: maximum age of the primary version, e.g. 90d, 12h, 30m (units ms, s, m, h, d, w). "keystate rotate --due" rotates due keys.',
+    },
   },
   details: 'Key names are 1 to 128 characters from A-Z, a-z, 0-9, ".", "_" and "-".',
 
@@ -39,13 +44,17 @@ const createCommand: Command = {
       throw new UsageError(`The algorithm must be one of ${ALGORITHMS.join(", ")}, got "${stringOption(input, "alg")}".`, "key create");
     }
 
+    const rotateEvery = stringOption(input, "rotate-every");
+
     const client = await context.openClient();
     const info = await client.createKey(input.positionals[0]!, {
       purpose: purpose as KeyPurpose,
       ...(algorithm === undefined ? {} : { algorithm: algorithm as KeyAlgorithm }),
+      ...(rotateEvery === undefined ? {} : { rotation: { every: rotateEvery } }),
     });
 
-    context.say(`Created ${info.purpose} key ${info.name} (${info.algorithm}), version 1.`);
+    const rotation = rotateEvery === undefined ? "" : ` It rotates every ${rotateEvery}.`;
+    context.say(`Created ${info.purpose} key ${info.name} (${info.algorithm}), version 1.${rotation}`);
     return EXIT_SUCCESS;
   },
 };
