@@ -5,13 +5,15 @@
 // DEFAULT_INLINE_THRESHOLD, and times 1000 small messages as a batch.
 import { runInBrowser } from "./browser.js";
 import { formatBytes, formatNumber, formatRatio, markdownTable, speedRatio, type SuiteResult } from "./harness.js";
-import { measurePool, type PoolMeasurements } from "./pool-measure.js";
+import { processCpuClock } from "./machine.js";
+import { measureCallCost, measurePool, type CallCost, type PoolMeasurements } from "./pool-measure.js";
 
 export const name = "pool";
 export const title = "Worker pool: throughput, round trip and inline threshold";
 
 export async function run(): Promise<SuiteResult> {
   const node = await measurePool();
+  const nodeCpu = await measureCallCost(7, processCpuClock);
   const chromium = (await runInBrowser<PoolMeasurements>("bench/pool.browser.ts")).result;
 
   const intro =
@@ -22,16 +24,25 @@ export async function run(): Promise<SuiteResult> {
     name,
     title,
     date: new Date().toISOString(),
-    markdown: [intro, section("Node", node), section("Chromium", chromium)].join("\n\n"),
+    markdown: [
+      intro,
+      section("Node", node),
+      "#### Node, CPU time of both threads",
+      "Process CPU time counts the calling thread and the worker, so a worker call costs its whole CPU time, " +
+        "and waiting for a core that other processes hold does not count.",
+      costSection(nodeCpu),
+      section("Chromium", chromium),
+    ].join("\n\n"),
     charts: [],
-    data: { node, chromium },
+    data: { node, nodeCpu, chromium },
   };
 }
 
-function section(runtime: string, m: PoolMeasurements): string {
-  const cell = (value: number, spread: number) => `${formatNumber(value)} (${Math.round(spread * 100)}%)`;
-  const [inline, worker] = m.roundTrip64;
+function cell(value: number, spread: number): string {
+  return `${formatNumber(value)} (${Math.round(spread * 100)}%)`;
+}
 
+function section(runtime: string, m: PoolMeasurements): string {
   return [
     `### ${runtime}`,
     "",
@@ -42,6 +53,24 @@ function section(runtime: string, m: PoolMeasurements): string {
     "",
     `Two workers against in-thread: ${formatRatio(m.twoWorkersOverInline)}; against one worker: ${formatRatio(m.twoWorkersOverOne)}.`,
     "",
+    costSection(m),
+    "",
+    markdownTable(
+      ["64 B round trip", "µs"],
+      m.floor64.map((row) => [row.name, cell(row.medianUs, row.spread)]),
+    ),
+    "",
+    markdownTable(
+      ["1000 × 64 B seal", "µs per message"],
+      m.batch64.map((row) => [row.name, cell(row.medianUs / 1000, row.spread)]),
+    ),
+  ].join("\n");
+}
+
+function costSection(m: CallCost): string {
+  const [inline, worker] = m.roundTrip64;
+
+  return [
     markdownTable(
       ["one awaited seal", "in-thread µs", "worker µs", "worker / in-thread"],
       [
@@ -60,10 +89,5 @@ function section(runtime: string, m: PoolMeasurements): string {
     "",
     `An in-thread seal costs as much as a worker round trip's fixed part at about ${formatBytes(m.threshold.fastest)} ` +
       `from the fastest samples, ${formatBytes(m.threshold.median)} from the medians (estimates from a line fit).`,
-    "",
-    markdownTable(
-      ["1000 × 64 B seal", "µs per message"],
-      m.batch64.map((row) => [row.name, cell(row.medianUs / 1000, row.spread)]),
-    ),
   ].join("\n");
 }

@@ -1,10 +1,15 @@
+import { isNode } from "./pool-size.js";
+
 /**
- * Bytes below which a call runs in the calling thread by default, because
- * the round trip to a worker costs more than the work. Measured with
- * bench/pool.bench.ts; docs/pool.md gives the numbers and the machine.
+ * Bytes below which a call runs in the calling thread by default, because a
+ * worker round trip costs more than the work: 32 KiB in browsers and Deno,
+ * 64 KiB in Node, where a round trip costs more. Estimated with
+ * bench/pool.bench.ts on a 2-core machine under heavy load from other
+ * processes; docs/pool.md gives the measurements.
  */
-// TODO: placeholder until bench/pool.bench.ts measures it.
-export const DEFAULT_INLINE_THRESHOLD = 16 * 1024;
+// NOTE: the round trip on an idle machine is likely cheaper, which would
+// favour a lower threshold; these values were never measured without load.
+export const DEFAULT_INLINE_THRESHOLD = isNode() ? 64 * 1024 : 32 * 1024;
 
 /** The thread a call runs in: a worker or the calling thread. */
 export type Route = "worker" | "inline";
