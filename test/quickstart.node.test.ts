@@ -31,6 +31,8 @@ describe("quick start demo", () => {
     expect(result.stdout).toContain("version 2 is now primary");
     expect(result.stdout).toContain("Decrypted the version 1 ciphertext after the rotation");
     expect(result.stdout).toContain("fails, because version 1 is revoked: DECRYPT_FAILED");
+    expect(result.stdout).toContain("Verified the audit trail");
+    expect(result.stdout).toContain("verification fails at entry 2");
     expect(result.stdout).toContain("Done: every step worked.");
     expect(result.stderr).toBe("");
     expect(storePath).toBeDefined();

@@ -4,6 +4,7 @@
 // An application imports the same names from the package:
 //   import { KeyState, isKeyStateError } from "keystate";
 //   import { FileStore } from "keystate/file";
+//   import { fileSink } from "keystate/audit/file";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,8 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { FileStore } from "../../src/backends/file-store.js";
 import { isKeyStateError, KeyState } from "../../src/index.js";
+import { fileSink } from "../../src/audit/file-sink.js";
+import { verifyEntries } from "../../src/audit/index.js";
 
 const README = fileURLToPath(new URL("../../README.md", import.meta.url));
 
@@ -35,7 +38,10 @@ async function tour(directory: string): Promise<void> {
   const store = await FileStore.open(directory, { passphrase: "quickstart passphrase, not for production" }, { create: true });
   say(`Created a file store in ${directory}`);
 
-  const keystate = await KeyState.open({ store, principal: "quickstart" });
+  // Every operation is checked against the store's policy (a new store lets
+  // its creator do everything) and recorded in a hash-chained audit log.
+  const auditFile = join(directory, "audit.jsonl");
+  const keystate = await KeyState.open({ store, principal: "quickstart", auditLog: { sinks: [fileSink(auditFile)] } });
   try {
     const documents = await keystate.createKey("documents", { purpose: "encrypt" });
     const releases = await keystate.createKey("releases", { purpose: "sign" });
@@ -92,6 +98,26 @@ async function tour(directory: string): Promise<void> {
     const newStillOpens = await keystate.decrypt(newCiphertext, { context: readmeContext });
     check(sameBytes(newStillOpens, readme), "the version 2 ciphertext did not decrypt");
     say("The version 2 ciphertext still decrypts");
+
+    // The audit trail: one chained entry per operation above, none with
+    // plaintext or key material.
+    const trail = await keystate.audit.tail(1000);
+    say(`The audit trail in ${auditFile} has ${trail.length} entries:`);
+    for (const entry of trail) {
+      const key = entry.key === undefined ? "" : ` ${entry.key}${entry.version === undefined ? "" : ` v${entry.version}`}`;
+      const error = entry.errorCode === undefined ? "" : ` ${entry.errorCode}`;
+      process.stdout.write(`      #${entry.seq} ${entry.principal} ${entry.operation}${key}: ${entry.outcome}${error}  ${entry.hash.slice(0, 16)}...\n`);
+    }
+
+    const verified = await keystate.audit.verify();
+    check(verified.ok, "the audit trail did not verify");
+    say(`Verified the audit trail: the hash chain over ${trail.length} entries is intact`);
+
+    const changed = structuredClone(trail);
+    changed[2]!.outcome = changed[2]!.outcome === "success" ? "failure" : "success";
+    const broken = verifyEntries(changed);
+    check(!broken.ok, "a changed copy of the audit trail still verified");
+    if (!broken.ok) say(`Changed entry 2 in a copy of the trail: verification fails at entry ${broken.index} (${broken.reason})`);
   } finally {
     await keystate.close();
     await store.close();
