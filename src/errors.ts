@@ -24,6 +24,8 @@ export type KeyStateErrorCode =
   | "STORAGE_UNAVAILABLE"
   | "UPGRADE_BLOCKED"
   | "STORE_NOT_FOUND"
+  // A write to a store that only reads, such as the store of a sealed keyset.
+  | "STORE_READ_ONLY"
   | "WRONG_PASSPHRASE"
   | "CONFIRMATION_REQUIRED"
   | "POLICY_DENIED"

@@ -4,7 +4,8 @@ export { KeyStateError, isKeyStateError } from "./errors.js";
 export type { KeyStateErrorCode } from "./errors.js";
 
 export { KeyState } from "./client/keystate.js";
-export type { KeyStateOptions, SealOptions } from "./client/keystate.js";
+export type { KeyStateOptions, SealOptions, SealedKeysetOptions } from "./client/keystate.js";
+export type { ExportKeysetOptions } from "./keyset/export.js";
 export type { SyncKeyState } from "./client/sync.js";
 export type { CreateKeyOptions, DestroyOptions, RevokeOptions } from "./client/administration.js";
 export type { EncryptOptions } from "./client/encryption.js";

@@ -64,14 +64,16 @@ const DECRYPT_PASS_THROUGH = new Set<KeyStateErrorCode>([
 ]);
 
 // Request ids are a random per-realm prefix and a counter: unique without a
-// getRandomValues call per operation.
-const REQUEST_PREFIX = Array.from(crypto.getRandomValues(new Uint8Array(8)), (byte) => byte.toString(16).padStart(2, "0")).join("");
+// getRandomValues call per operation. The prefix is drawn on first use,
+// because Cloudflare Workers reject random values at module load.
+let requestPrefix: string | undefined;
 let requestCounter = 0;
 
 /** Returns a fresh id for one call's audit events. */
 export function newRequestId(): string {
+  requestPrefix ??= Array.from(crypto.getRandomValues(new Uint8Array(8)), (byte) => byte.toString(16).padStart(2, "0")).join("");
   requestCounter += 1;
-  return `${REQUEST_PREFIX}-${requestCounter.toString(36)}`;
+  return `${requestPrefix}-${requestCounter.toString(36)}`;
 }
 
 /** Throws NOT_READY after close(). */

@@ -20,7 +20,12 @@ export type WasmSource = WebAssembly.Module | WasmLocation;
 
 type WasmLocation = ArrayBuffer | Uint8Array | URL | string;
 
-const DEFAULT_WASM_URL = new URL("../../build/keystate.wasm", import.meta.url);
+// Resolved on first use, not at module load: Cloudflare Workers give a module
+// an import.meta.url that is no absolute URL, so new URL() would throw while
+// the module loads, before the caller could pass the module to ready().
+function defaultWasmUrl(): URL {
+  return new URL("../../build/keystate.wasm", import.meta.url);
+}
 
 let loaded: CoreExports | undefined;
 let loading: Promise<CoreExports> | undefined;
@@ -31,7 +36,7 @@ let loading: Promise<CoreExports> | undefined;
  * fetched or compiled; a later call then tries again.
  */
 export function ready(source?: WasmSource): Promise<void> {
-  loading ??= instantiate(source ?? DEFAULT_WASM_URL).then(
+  loading ??= instantiate(source).then(
     (exports) => (loaded = exports),
     (error: unknown) => {
       loading = undefined;
@@ -59,8 +64,9 @@ export function coreExports(): CoreExports {
   return loaded;
 }
 
-async function instantiate(source: WasmSource): Promise<CoreExports> {
+async function instantiate(given: WasmSource | undefined): Promise<CoreExports> {
   try {
+    const source = given ?? defaultWasmUrl();
     const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(await fetchBytes(source as WasmLocation));
     const instance = await WebAssembly.instantiate(module, {
       env: { abort: abortFromCore },
@@ -70,7 +76,7 @@ async function instantiate(source: WasmSource): Promise<CoreExports> {
   } catch (error) {
     throw new KeyStateError(
       "WASM_LOAD_FAILED",
-      `could not load the WebAssembly core from ${describeSource(source)}: ${(error as Error).message}; ` +
+      `could not load the WebAssembly core from ${given === undefined ? "build/keystate.wasm of the package" : describeSource(given)}: ${(error as Error).message}; ` +
         "run `npm run build:wasm`, or pass the module to ready()",
       { cause: error },
     );
@@ -80,11 +86,14 @@ async function instantiate(source: WasmSource): Promise<CoreExports> {
 async function fetchBytes(source: WasmLocation): Promise<BufferSource> {
   if (source instanceof ArrayBuffer || source instanceof Uint8Array) return source as BufferSource;
 
-  const url = source instanceof URL ? source : new URL(source, DEFAULT_WASM_URL);
+  const url = source instanceof URL ? source : new URL(source, defaultWasmUrl());
 
   // Node's fetch does not read file: URLs; Deno's and browsers' do.
   if (url.protocol === "file:" && isNode()) {
-    const fs = await import(/* @vite-ignore */ "node:fs/promises");
+    // The specifier sits in a variable so that bundlers and Miniflare's module
+    // walker do not try to resolve a Node built-in that Workers lack.
+    const specifier = "node:fs/promises";
+    const fs = (await import(/* @vite-ignore */ specifier)) as typeof import("node:fs/promises");
     return fs.readFile(url);
   }
 
