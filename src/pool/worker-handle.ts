@@ -17,7 +17,11 @@ interface PendingCall {
  */
 export class WorkerHandle {
   readonly #port: WorkerPort;
-  readonly #remote: Remote<WorkerApi>;
+  // Comlink builds a new proxy, registered for finalization, on every
+  // property read of a remote, so each method's proxy is read once here.
+  readonly #remoteCall: Remote<WorkerApi>["call"];
+  readonly #remoteBatch: Remote<WorkerApi>["batch"];
+  readonly #remoteTestHook: Remote<WorkerApi>["testHook"];
   readonly #pending = new Set<PendingCall>();
   #alive = true;
   #inFlightCalls = 0;
@@ -28,7 +32,10 @@ export class WorkerHandle {
   /** `onDeath` learns whether the worker had replied at least once before it died on its own. */
   constructor(port: WorkerPort, onDeath?: (replied: boolean) => void) {
     this.#port = port;
-    this.#remote = wrap<WorkerApi>(port.endpoint);
+    const remote = wrap<WorkerApi>(port.endpoint);
+    this.#remoteCall = remote.call;
+    this.#remoteBatch = remote.batch;
+    this.#remoteTestHook = remote.testHook;
     port.onDeath((reason) => {
       void this.kill(`the worker died (${reason}) before the call finished; retry it, the pool starts a new worker`);
       onDeath?.(this.#replied);
@@ -50,18 +57,18 @@ export class WorkerHandle {
 
   /** Runs one core function in the worker. */
   call(name: string, args: unknown[], transferables: ArrayBuffer[], byteLength: number, signal?: AbortSignal): Promise<unknown> {
-    return this.#track(byteLength, signal, () => this.#remote.call(name, transfer(args, transferables)));
+    return this.#track(byteLength, signal, () => this.#remoteCall(name, transfer(args, transferables)));
   }
 
   /** Runs one core function per item in the worker, in one round trip. */
   batch(name: string, items: PackedItems, firstIndex: number, signal?: AbortSignal): Promise<unknown[]> {
-    const send = () => this.#remote.batch(name, transfer(items, [items.buffer]), firstIndex).then(unpackResults);
+    const send = () => this.#remoteBatch(name, transfer(items, [items.buffer]), firstIndex).then(unpackResults);
     return this.#track(items.buffer.byteLength, signal, send) as Promise<unknown[]>;
   }
 
   /** Sends a test hook; see worker-api.ts. */
   testHook(hook: TestHook): Promise<void> {
-    return this.#track(0, undefined, () => this.#remote.testHook(hook)) as Promise<void>;
+    return this.#track(0, undefined, () => this.#remoteTestHook(hook)) as Promise<void>;
   }
 
   /**
