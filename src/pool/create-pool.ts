@@ -85,7 +85,7 @@ export async function createCryptoPool(options: CryptoPoolOptions = {}): Promise
 
   const state = new PoolState(options, size, inlineThreshold);
 
-  // The calling thread needs the core for small calls; a pool that sends
+  // The calling thread needs the core for small calls. A pool that sends
   // everything to workers loads it only when a call requests the inline route.
   if (state.mode === "inline" || inlineThreshold > 0) {
     try {
@@ -131,10 +131,11 @@ function checkOptions(size: number, inlineThreshold: number): void {
 }
 
 /**
- * Workers in a row that may die before their first reply before the pool
- * stops starting new ones and runs every call in the calling thread. A worker
- * script that cannot load (blocked by a Content-Security-Policy, or missing
- * from a bundle) fails this way, asynchronously, on every start.
+ * Maximum number of workers in a row that may die before their first reply.
+ * After that many the pool starts no new worker and runs every call in the
+ * calling thread. A worker script that cannot load (blocked by a
+ * Content-Security-Policy, or missing from a bundle) fails this way on every
+ * start, asynchronously.
  */
 export const MAX_FAILED_STARTS = 3;
 

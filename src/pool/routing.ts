@@ -3,9 +3,8 @@ import { isNode } from "./pool-size.js";
 /**
  * Bytes below which a call runs in the calling thread by default, because a
  * worker round trip costs more than the work: 32 KiB in browsers and Deno,
- * 64 KiB in Node, where a round trip costs more. Estimated with
- * bench/pool.bench.ts on a 2-core machine under heavy load from other
- * processes; docs/pool.md gives the measurements.
+ * 64 KiB in Node. Estimated with bench/pool.bench.ts on a 2-core machine
+ * under heavy load from other processes; docs/pool.md gives the measurements.
  */
 // NOTE: the round trip on an idle machine is likely cheaper, which would
 // favour a lower threshold; these values were never measured without load.
