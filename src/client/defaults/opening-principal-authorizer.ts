@@ -3,7 +3,7 @@ import type { AccessDecision, AccessRequest, Authorizer } from "../../policy/typ
 /**
  * A minimal authorizer that allows every operation to one principal and
  * denies everyone else. It has no rules and reads no policy document, so it
- * costs next to nothing; tests and benchmarks use it to leave the policy
+ * costs next to nothing. Tests and benchmarks use it to leave the policy
  * engine (src/policy, the default of KeyState.open) out of a measurement.
  */
 export class OpeningPrincipalAuthorizer implements Authorizer {
