@@ -4,6 +4,7 @@ import { MemoryStore } from "../src/backends/memory-store.js";
 import { decodeBase64Url, encodeBase64Url } from "../src/format/base64url.js";
 import type { AccessRequest, Authorizer } from "../src/policy/types.js";
 import type { KeyAlgorithm } from "../src/keys/types.js";
+import type { JwtClaims } from "../src/tokens/claims.js";
 import { openClient, rejection, utf8 } from "./helpers/client.js";
 import { putTestKey } from "./helpers/token-keys.js";
 import rfc8037 from "./vectors/rfc8037.json";
@@ -399,8 +400,8 @@ describe("signToken input checks", () => {
     const { ks } = await clockedClient();
     await ks.createKey("api", { purpose: "sign" });
 
-    expect((await rejection(ks.signToken("api", { exp: "soon" }))).code).toBe("INVALID_ARGUMENT");
-    expect((await rejection(ks.signToken("api", { aud: [1] }))).code).toBe("INVALID_ARGUMENT");
+    expect((await rejection(ks.signToken("api", { exp: "soon" } as unknown as JwtClaims))).code).toBe("INVALID_ARGUMENT");
+    expect((await rejection(ks.signToken("api", { aud: [1] } as unknown as JwtClaims))).code).toBe("INVALID_ARGUMENT");
   });
 
   it("exp and expiresIn together are INVALID_ARGUMENT", async () => {
