@@ -3,6 +3,7 @@
 // and the time of one awaited 64-byte call. It estimates the message size at
 // which a worker round trip costs as much as sealing in-thread, the basis of
 // DEFAULT_INLINE_THRESHOLD, and times 1000 small messages as a batch.
+import { loadavg } from "node:os";
 import { runInBrowser } from "./browser.js";
 import { formatBytes, formatNumber, formatRatio, markdownTable, speedRatio, type SuiteResult } from "./harness.js";
 import { processCpuClock } from "./machine.js";
@@ -12,13 +13,19 @@ export const name = "pool";
 export const title = "Worker pool: throughput, round trip and inline threshold";
 
 export async function run(): Promise<SuiteResult> {
+  const loadBefore = loadavg()[0]!;
   const node = await measurePool();
   const nodeCpu = await measureCallCost(7, processCpuClock);
   const chromium = (await runInBrowser<PoolMeasurements>("bench/pool.browser.ts")).result;
 
+  const loadAfter = loadavg()[0]!;
+
+  // Worker round trips wait for threads to be scheduled in turn, so they
+  // depend on load from other processes far more than in-thread calls do.
   const intro =
     "XChaCha20-Poly1305 seal through `keystate/pool` with copied arguments (the default). " +
-    "Cells show the median and, in parentheses, the spread; ratios are medians of per-round ratios.";
+    "Cells show the median and, in parentheses, the spread; ratios are medians of per-round ratios. " +
+    `Load average (1 minute) of the machine: ${loadBefore.toFixed(1)} at the start, ${loadAfter.toFixed(1)} at the end.`;
 
   return {
     name,
@@ -34,7 +41,7 @@ export async function run(): Promise<SuiteResult> {
       section("Chromium", chromium),
     ].join("\n\n"),
     charts: [],
-    data: { node, nodeCpu, chromium },
+    data: { node, nodeCpu, chromium, loadAverage: { start: loadBefore, end: loadAfter } },
   };
 }
 
