@@ -40,7 +40,7 @@ describe("audit chain", () => {
     const { log, sink } = await openLog();
     await log.record(event());
     await log.record(event({ outcome: "failure", errorCode: "DECRYPT_FAILED", operation: "decrypt" }));
-    await log.record(event({ detail: { rule: "x", n: 3 } }));
+    await log.record(event({ detail: { rule: "x", n: 3 }, context: { tenant: "acme" } }));
 
     let prev = "0".repeat(64);
     for (const entry of sink.entries) {
@@ -461,6 +461,9 @@ describe("audit aggregation", () => {
     expect(sink.entries).toHaveLength(1);
     expect(sink.entries[0]).toMatchObject({ operation: "encrypt", principal: "alice", key: "app/db", version: 1, count: 100, bytes: 1000 });
     expect(await log.verify()).toEqual({ ok: true, count: 1 });
+
+    const { hash, ...body } = sink.entries[0]!;
+    expect(hash).toBe(await webCryptoSha256(referenceCanonical(body)));
   });
 
   it("aggregates split by version and principal", async () => {

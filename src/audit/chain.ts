@@ -1,11 +1,8 @@
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
+import { hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { canonicalJson } from "./canonical.js";
+import { sha256Hex } from "./digest.js";
 import type { Ed25519 } from "./ed25519.js";
 import type { AuditEntry, AuditVerifyResult } from "./types.js";
-
-// SHA-256 runs synchronously (noble-hashes) because recordSync must extend the
-// chain before it returns, and WebCrypto's digest is asynchronous only.
 
 /** The `prev` of the first entry. */
 export const GENESIS_HASH = "0".repeat(64);
@@ -13,31 +10,25 @@ export const GENESIS_HASH = "0".repeat(64);
 /** Prefix of the message a checkpoint signs, so the signature means nothing elsewhere. */
 const CHECKPOINT_DOMAIN = "keystate-audit-checkpoint-v1:";
 
-// Fields of an entry in canonical (sorted) order, with whether each is a string.
-const ENTRY_FIELDS: readonly (readonly [keyof AuditEntry, "string" | "number" | "object"])[] = [
-  ["bytes", "number"],
-  ["contextHmac", "string"],
-  ["count", "number"],
-  ["detail", "object"],
-  ["errorCode", "string"],
-  ["firstTime", "number"],
-  ["key", "string"],
-  ["operation", "string"],
-  ["outcome", "string"],
-  ["prev", "string"],
-  ["principal", "string"],
-  ["requestId", "string"],
-  ["seq", "number"],
-  ["time", "number"],
-  ["version", "number"],
-];
+// Names of the fields an entry may have besides `hash` and `signature`.
+const KNOWN_FIELDS = new Set<string>([
+  "bytes", "contextHmac", "count", "detail", "errorCode", "firstTime", "key", "operation",
+  "outcome", "prev", "principal", "requestId", "seq", "time", "version", "hash", "signature",
+]);
 
-const KNOWN_FIELDS = new Set<string>([...ENTRY_FIELDS.map(([name]) => name), "hash", "signature"]);
+function text(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : canonicalJson(value);
+}
+
+function integer(value: unknown): string {
+  return typeof value === "number" && Number.isSafeInteger(value) ? String(value) : canonicalJson(value);
+}
 
 /**
  * Returns the canonical encoding of an entry without `hash` and
- * `signature`. Equal to canonicalJson of those fields; written out field by
- * field because it runs once per audited operation.
+ * `signature`. Equal to canonicalJson of those fields, written out field by
+ * field in sorted order because it runs once per audited operation. An
+ * entry with fields of its own (a changed log) takes the generic path.
  */
 export function encodeEntry(entry: Omit<AuditEntry, "hash" | "signature">): string {
   const record = entry as unknown as Record<string, unknown>;
@@ -45,20 +36,25 @@ export function encodeEntry(entry: Omit<AuditEntry, "hash" | "signature">): stri
     if (!KNOWN_FIELDS.has(name)) return canonicalJson(withoutSignature(record));
   }
 
-  let text = "{";
-  for (const [name, type] of ENTRY_FIELDS) {
-    const value = record[name];
-    if (value === undefined) continue;
+  const e = entry as Partial<AuditEntry>;
+  let out = "";
+  if (e.bytes !== undefined) out += `,"bytes":${integer(e.bytes)}`;
+  if (e.contextHmac !== undefined) out += `,"contextHmac":${text(e.contextHmac)}`;
+  if (e.count !== undefined) out += `,"count":${integer(e.count)}`;
+  if (e.detail !== undefined) out += `,"detail":${canonicalJson(e.detail)}`;
+  if (e.errorCode !== undefined) out += `,"errorCode":${text(e.errorCode)}`;
+  if (e.firstTime !== undefined) out += `,"firstTime":${integer(e.firstTime)}`;
+  if (e.key !== undefined) out += `,"key":${text(e.key)}`;
+  if (e.operation !== undefined) out += `,"operation":${text(e.operation)}`;
+  if (e.outcome !== undefined) out += `,"outcome":${text(e.outcome)}`;
+  if (e.prev !== undefined) out += `,"prev":${text(e.prev)}`;
+  if (e.principal !== undefined) out += `,"principal":${text(e.principal)}`;
+  if (e.requestId !== undefined) out += `,"requestId":${text(e.requestId)}`;
+  if (e.seq !== undefined) out += `,"seq":${integer(e.seq)}`;
+  if (e.time !== undefined) out += `,"time":${integer(e.time)}`;
+  if (e.version !== undefined) out += `,"version":${integer(e.version)}`;
 
-    if (text.length > 1) text += ",";
-    text += `"${name}":`;
-
-    if (type === "string" && typeof value === "string") text += JSON.stringify(value);
-    else if (type === "number" && typeof value === "number" && Number.isSafeInteger(value)) text += String(value);
-    else text += canonicalJson(value);
-  }
-
-  return `${text}}`;
+  return `{${out.slice(1)}}`;
 }
 
 function withoutSignature(record: Record<string, unknown>): Record<string, unknown> {
@@ -68,7 +64,7 @@ function withoutSignature(record: Record<string, unknown>): Record<string, unkno
 
 /** Returns the SHA-256 (hex) of the canonical encoding of `entry` without `hash` and `signature`. */
 export function hashEntry(entry: Omit<AuditEntry, "hash" | "signature"> & { hash?: string; signature?: string }): string {
-  return bytesToHex(sha256(utf8ToBytes(encodeEntry(entry))));
+  return sha256Hex(encodeEntry(entry));
 }
 
 /** Returns the bytes a checkpoint signature covers: a fixed prefix and the checkpoint entry's hash. */

@@ -1,11 +1,10 @@
-import { hmac } from "@noble/hashes/hmac.js";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import type { KeyStore } from "../backends/key-store.js";
 import { KeyStateError } from "../errors.js";
 import { canonicalJson } from "./canonical.js";
 import { GENESIS_HASH, checkpointMessage, hashEntry, verifyEntries, type CheckpointReference } from "./chain.js";
 import { BurstDetector, type AuditAlert, type DetectorOptions } from "./detectors.js";
+import { hmacSha256Hex } from "./digest.js";
 import { loadCoreEd25519, type Ed25519 } from "./ed25519.js";
 import { memorySink } from "./sinks.js";
 import { loadAuditState, readAuditDocument, saveCheckpoint, type AuditState } from "./state.js";
@@ -55,6 +54,10 @@ export const AUDIT_PRINCIPAL = "keystate";
 // Uses that happen at high rates and are aggregated when they succeed.
 const AGGREGATED_OPERATIONS = new Set(["encrypt", "decrypt", "sign", "verify", "mac", "seal", "open"]);
 const OUTCOMES = new Set<AuditOutcome>(["success", "failure", "denied"]);
+
+// Bounds the context HMAC cache; a client with more distinct contexts than
+// this computes the HMAC again, which is correct, only slower.
+const MAX_CACHED_CONTEXTS = 256;
 
 type EntryFields = Omit<AuditEntry, "seq" | "prev" | "hash" | "signature">;
 
@@ -114,6 +117,9 @@ export class AuditLog implements AuditRecorder {
   readonly #detectors: BurstDetector[];
   readonly #onAlert: ((alert: AuditAlert) => void) | undefined;
   readonly #listeners = new Set<(entry: AuditEntry) => void>();
+  readonly #contextHmac: (text: string) => string;
+  /** Recent context HMACs by canonical context, because most callers reuse a few contexts. */
+  readonly #contextHmacs = new Map<string, string>();
   /** Id of the log whose checkpoints the store records; undefined when no sink has one. */
   readonly #logId: string | undefined;
 
@@ -123,6 +129,7 @@ export class AuditLog implements AuditRecorder {
   #pending: AuditEntry[] = [];
   #pendingBase: number;
   #writing: Promise<void> | undefined;
+  #writeScheduled = false;
   #failure: KeyStateError | undefined;
   #dropped = 0;
   #closed = false;
@@ -130,6 +137,8 @@ export class AuditLog implements AuditRecorder {
   #sinceCheckpoint = 0;
   #checkpointTimer: unknown;
   #lastCheckpoint: CheckpointReference | undefined;
+  /** Seq of the latest checkpoint recorded in the store's audit document by this log. */
+  #savedCheckpointSeq = -1;
   #aggregates = new Map<string, OpenAggregate>();
   #aggregateTimer: unknown;
 
@@ -145,6 +154,7 @@ export class AuditLog implements AuditRecorder {
     this.#aggregateWindowMs = options.aggregateWindowMs ?? 0;
     this.#detectors = (options.detectors ?? []).map((detector) => new BurstDetector(detector));
     this.#onAlert = options.onAlert;
+    this.#contextHmac = hmacSha256Hex(state.salt);
 
     this.#nextSeq = last === undefined ? 0 : last.seq + 1;
     this.#head = last === undefined ? GENESIS_HASH : last.hash;
@@ -325,7 +335,6 @@ export class AuditLog implements AuditRecorder {
     checkEvent(event);
 
     const now = this.#now();
-    const fields = this.#fields(event, now);
     this.#closeAggregates(now);
 
     for (const detector of this.#detectors) {
@@ -334,11 +343,11 @@ export class AuditLog implements AuditRecorder {
     }
 
     if (this.#aggregateWindowMs > 0 && event.outcome === "success" && AGGREGATED_OPERATIONS.has(event.operation)) {
-      this.#aggregate(fields, now);
+      this.#aggregate(event, now);
       return false;
     }
 
-    this.#append(fields);
+    this.#append(this.#fields(event, now));
     return true;
   }
 
@@ -360,23 +369,37 @@ export class AuditLog implements AuditRecorder {
     if (event.context !== undefined && Object.keys(event.context).length > 0) {
       // Salted so that equal contexts in two stores do not link, and keyed so
       // that low-entropy values cannot be guessed from the log alone.
-      fields.contextHmac = bytesToHex(hmac(sha256, this.#state.salt, utf8ToBytes(canonicalJson(event.context))));
+      fields.contextHmac = this.#hmacOfContext(canonicalJson(event.context));
     }
 
     return fields;
   }
 
-  #aggregate(fields: EntryFields, now: number): void {
-    const id = [fields.principal, fields.operation, fields.key ?? "", fields.version ?? "", fields.contextHmac ?? ""].join("\u0000");
+  #hmacOfContext(canonical: string): string {
+    let value = this.#contextHmacs.get(canonical);
+    if (value !== undefined) return value;
+
+    value = this.#contextHmac(canonical);
+    if (this.#contextHmacs.size >= MAX_CACHED_CONTEXTS) this.#contextHmacs.clear();
+    this.#contextHmacs.set(canonical, value);
+    return value;
+  }
+
+  #aggregate(event: AuditEventInput, now: number): void {
+    // Keyed on the canonical context rather than its HMAC, so that joining an
+    // open aggregate, the common case, computes no HMAC and builds no entry.
+    const context = event.context !== undefined && Object.keys(event.context).length > 0 ? canonicalJson(event.context) : "";
+    const id = `${event.principal}\u0000${event.operation}\u0000${event.keyName ?? ""}\u0000${event.keyVersion ?? ""}\u0000${context}`;
     const open = this.#aggregates.get(id);
 
     if (open !== undefined) {
       open.count++;
-      open.bytes += fields.bytes ?? 0;
+      open.bytes += event.bytes ?? 0;
       open.fields.time = now;
       return;
     }
 
+    const fields = this.#fields(event, now);
     this.#aggregates.set(id, { fields: { ...fields, firstTime: now }, count: 1, bytes: fields.bytes ?? 0 });
 
     if (this.#aggregateTimer === undefined) {
@@ -493,10 +516,14 @@ export class AuditLog implements AuditRecorder {
   }
 
   #scheduleWrite(): void {
-    if (this.#writing !== undefined) return;
+    if (this.#writing !== undefined || this.#writeScheduled) return;
+    this.#writeScheduled = true;
 
     // Errors surface through #failure on the next record or recordSync.
-    queueMicrotask(() => void this.#writePending().catch(() => undefined));
+    queueMicrotask(() => {
+      this.#writeScheduled = false;
+      void this.#writePending().catch(() => undefined);
+    });
   }
 
   #writePending(): Promise<void> {
@@ -516,25 +543,12 @@ export class AuditLog implements AuditRecorder {
     const end = this.#nextSeq;
     const checkpoint = this.#lastCheckpoint;
 
-    const results = await Promise.allSettled(
-      this.#sinks.map(async (state) => {
-        if (state.written >= end) return;
-        const batch = this.#pending.slice(state.written - this.#pendingBase, end - this.#pendingBase);
+    // One sink, the common case, needs no Promise.all.
+    const failures = this.#sinks.length === 1 ? [await this.#writeTo(this.#sinks[0]!, end)] : await Promise.all(this.#sinks.map((state) => this.#writeTo(state, end)));
+    const failed = failures.find((failure) => failure !== undefined);
 
-        try {
-          await state.sink.write(batch);
-        } catch (error) {
-          if (this.#failClosed) throw error;
-          this.#dropped += batch.length;
-        }
-
-        state.written = end;
-      }),
-    );
-
-    const failed = results.find((result) => result.status === "rejected");
     if (failed !== undefined) {
-      const cause = (failed as PromiseRejectedResult).reason as Error;
+      const cause = failed.error as Error | undefined;
       this.#failure = new KeyStateError("AUDIT_FAILED", `writing to an audit sink failed (${cause?.message ?? String(cause)}); the operation was not completed`, { cause });
       throw this.#failure;
     }
@@ -543,9 +557,11 @@ export class AuditLog implements AuditRecorder {
     this.#pending.splice(0, done - this.#pendingBase);
     this.#pendingBase = done;
 
-    if (this.#logId !== undefined && checkpoint !== undefined && checkpoint.seq < end && this.#dropped === 0) {
+    const unsaved = checkpoint !== undefined && checkpoint.seq < end && checkpoint.seq > this.#savedCheckpointSeq;
+    if (this.#logId !== undefined && unsaved && this.#dropped === 0) {
       try {
         await saveCheckpoint(this.#store, this.#state, this.#logId, checkpoint);
+        this.#savedCheckpointSeq = checkpoint.seq;
       } catch (error) {
         if (this.#failClosed) {
           this.#failure = new KeyStateError("AUDIT_FAILED", `recording the audit checkpoint in the store failed (${(error as Error).message})`, { cause: error });
@@ -555,5 +571,21 @@ export class AuditLog implements AuditRecorder {
     }
 
     this.#failure = undefined;
+  }
+
+  /** Writes the entries `state`'s sink lacks, up to `end`. Returns the error of a failed fail-closed write. */
+  async #writeTo(state: SinkState, end: number): Promise<{ error: unknown } | undefined> {
+    if (state.written >= end) return undefined;
+    const batch = this.#pending.slice(state.written - this.#pendingBase, end - this.#pendingBase);
+
+    try {
+      await state.sink.write(batch);
+    } catch (error) {
+      if (this.#failClosed) return { error };
+      this.#dropped += batch.length;
+    }
+
+    state.written = end;
+    return undefined;
   }
 }
