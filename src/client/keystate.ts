@@ -254,7 +254,7 @@ export class KeyState {
     return rotation.rotateDueFor(this.#runtime);
   }
 
-  /** Rotates or promotes key `name` when its rotation policy says so: the check-on-use form for edge functions. */
+  /** Rotates or promotes key `name` when it is due under its rotation policy: the check-on-use form for edge functions. */
   async rotateIfDue(name: string): Promise<RotationResult> {
     return rotation.rotateIfDueFor(this.#runtime, name);
   }
