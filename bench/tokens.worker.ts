@@ -3,7 +3,7 @@
 // on I/O), so the Worker cannot time itself: each request runs one case
 // `n` times, and the Node side times the requests.
 //
-//   GET /run?group=<index>&case=<index>&n=<count>   runs the case n times; n=0 only answers
+//   GET /run?group=<index>&case=<index>&n=<count>   runs the case n times; n=0 returns at once
 //   GET /groups                                      the group labels and case names
 import wasm from "../build/keystate.wasm";
 import { tokenGroups, type TokenGroup } from "./tokens-cases.js";

@@ -6,8 +6,8 @@ export const MASTER_KEY_LENGTH = 32;
 
 /**
  * Returns a keyset master key as bytes: a Uint8Array of 32 bytes as it is, or
- * a string of unpadded base64url (43 characters) decoded, as an environment
- * secret holds it. Throws INVALID_ARGUMENT without echoing the value.
+ * a string of unpadded base64url (43 characters), the form an environment
+ * secret stores, decoded. Throws INVALID_ARGUMENT without echoing the value.
  */
 export function masterKeyOf(value: unknown): Uint8Array {
   let bytes: Uint8Array | undefined;
