@@ -1,10 +1,13 @@
-import { open, readFile } from "node:fs/promises";
+import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { AuditFileLock } from "./file-lock.js";
 import type { AuditEntry, AuditSink } from "./types.js";
 
 /** An append-only JSON Lines file sink (Node and Deno). */
 export interface FileSink extends AuditSink {
   readonly path: string;
+  append(chain: (last: AuditEntry | undefined) => readonly AuditEntry[]): Promise<void>;
   read(): Promise<AuditEntry[]>;
   close(): Promise<void>;
 }
@@ -33,43 +36,90 @@ export function parseJsonLines(text: string): AuditEntry[] {
 }
 
 /**
- * Creates a sink that appends each batch as JSON Lines to `path`, opened with
- * the "a" flag so that nothing already written is overwritten, and flushed
- * with fsync once per batch before write() resolves. The file is created when
- * missing and opened on the first write. Its id (see AuditSink.id) defaults
- * to "file:" and the absolute path. A failed write truncates the file
- * back to its size before the batch, so a retry does not leave half a line.
+ * Creates a sink that appends each batch as JSON Lines to `path`. The file is
+ * opened with the "a+" flag, so every write goes to the end and nothing
+ * already written is overwritten. Each batch is flushed with fdatasync before
+ * write() or append() resolves. The file is created when missing and opened
+ * on the first write. Its id (see AuditSink.id) defaults to "file:" and the
+ * absolute path.
+ *
+ * Every batch is appended under an exclusive lock, the file `<path>.lock`,
+ * so several processes (and several logs in one process) may share the file:
+ * append() reads the last entry under the lock and the batch continues the
+ * chain from it. A failed write truncates the file back to its size before
+ * the batch, so a retry does not leave half a line.
  */
 export function fileSink(path: string, options: { id?: string } = {}): FileSink {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  let size = 0;
+  const lockPath = `${path}.lock`;
+  let fd: number | undefined;
+  /** File size after this sink's last append, or -1 when unknown. */
+  let size = -1;
+  /** The file's last entry when its size is `size`. */
+  let last: AuditEntry | undefined;
+  /** Serializes this sink's appends, so they queue here instead of polling the lock file. */
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function appendLocked(build: (last: AuditEntry | undefined) => readonly AuditEntry[]): Promise<void> {
+    const lock = await AuditFileLock.acquire(lockPath);
+
+    try {
+      fd ??= openSync(path, "a+", 0o600);
+      const before = fstatSync(fd).size;
+
+      // Another writer appended (or the file changed) since this sink's last append.
+      if (before !== size) last = readLastEntry(fd, before);
+      size = before;
+
+      const batch = build(last);
+      if (batch.length === 0) return;
+
+      let text = "";
+      for (const entry of batch) text += `${JSON.stringify(entry)}\n`;
+      const bytes = Buffer.from(text, "utf8");
+
+      try {
+        writeAll(fd, bytes);
+        // fdatasync suffices for an append: it also flushes the new file size.
+        await new Promise<void>((done, fail) => fdatasync(fd!, (error) => (error === null ? done() : fail(error))));
+      } catch (error) {
+        truncateTo(fd, before);
+        throw error;
+      }
+
+      size = before + bytes.length;
+      last = { ...batch.at(-1)! };
+    } finally {
+      lock.release();
+    }
+  }
+
+  function truncateTo(handle: number, length: number): void {
+    try {
+      ftruncateSync(handle, length);
+    } catch {
+      // NOTE: a partial line stays behind, and verify() reports it as a
+      // broken entry. The next append reads the tail again.
+      size = -1;
+    }
+  }
+
+  function serialized(build: (last: AuditEntry | undefined) => readonly AuditEntry[]): Promise<void> {
+    const result = queue.then(() => appendLocked(build));
+    queue = result.catch(() => undefined);
+    return result;
+  }
 
   return {
     path,
     id: options.id ?? `file:${resolve(path)}`,
 
-    async write(batch) {
-      if (batch.length === 0) return;
+    write(batch) {
+      if (batch.length === 0) return Promise.resolve();
+      return serialized(() => batch);
+    },
 
-      if (handle === undefined) {
-        handle = await open(path, "a", 0o600);
-        size = (await handle.stat()).size;
-      }
-
-      let text = "";
-      for (const entry of batch) text += `${JSON.stringify(entry)}\n`;
-      const bytes = new TextEncoder().encode(text);
-
-      try {
-        await handle.appendFile(bytes);
-        await handle.sync();
-        size += bytes.length;
-      } catch (error) {
-        // NOTE: if the truncate fails too, a partial line stays behind and
-        // verify() reports it as a broken entry.
-        await handle.truncate(size).catch(() => undefined);
-        throw error;
-      }
+    append(chain) {
+      return serialized(chain);
     },
 
     async read() {
@@ -86,8 +136,69 @@ export function fileSink(path: string, options: { id?: string } = {}): FileSink 
     },
 
     async close() {
-      await handle?.close();
-      handle = undefined;
+      await queue;
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+      size = -1;
     },
   };
+}
+
+function writeAll(fd: number, bytes: Buffer): void {
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+}
+
+// Bytes read at a time when looking for the last line.
+const TAIL_CHUNK = 16 * 1024;
+
+/**
+ * Returns the last line of the file that parses as an entry, reading
+ * backwards from `size`, or undefined when none does. A garbled last line (a
+ * crash mid-write, an edit) is skipped like AuditLog.open skips it; verify()
+ * reports it.
+ */
+function readLastEntry(fd: number, size: number): AuditEntry | undefined {
+  let position = size;
+  // Bytes from `position` up to the end of the lines not yet examined.
+  let buffer = Buffer.alloc(0);
+
+  for (;;) {
+    let lineEnd = buffer.length;
+
+    while (lineEnd > 0) {
+      const newline = buffer.lastIndexOf(0x0a, lineEnd - 1);
+      // The line may begin before `position`: read more first.
+      if (newline === -1 && position > 0) break;
+
+      const entry = parseEntry(buffer.subarray(newline + 1, lineEnd).toString("utf8"));
+      if (entry !== undefined) return entry;
+      lineEnd = newline === -1 ? 0 : newline;
+    }
+
+    if (position === 0) return undefined;
+
+    const length = Math.min(position, TAIL_CHUNK);
+    position -= length;
+    const chunk = Buffer.alloc(length);
+    let read = 0;
+    while (read < length) {
+      const count = readSync(fd, chunk, read, length - read, position + read);
+      if (count === 0) break;
+      read += count;
+    }
+    buffer = Buffer.concat([chunk, buffer.subarray(0, lineEnd)]);
+  }
+}
+
+function parseEntry(line: string): AuditEntry | undefined {
+  if (line.trim() === "") return undefined;
+
+  try {
+    const value = JSON.parse(line) as Partial<AuditEntry> | null;
+    if (typeof value === "object" && value !== null && typeof value.seq === "number" && typeof value.hash === "string") return value as AuditEntry;
+  } catch {
+    // Not an entry: the caller looks at the line before.
+  }
+  return undefined;
 }

@@ -69,7 +69,7 @@ interface OpenAggregate {
 
 interface SinkState {
   sink: AuditSink;
-  /** Seq of the first entry this sink has not yet received. */
+  /** Entries at the start of #pending that this sink has received. */
   written: number;
 }
 
@@ -123,11 +123,17 @@ export class AuditLog implements AuditRecorder {
   /** Id of the log whose checkpoints the store records; undefined when no sink has one. */
   readonly #logId: string | undefined;
 
+  /**
+   * The sink that orders the chain: the first with append() and an id (a
+   * shared, persistent log), else the first with append(). It is written
+   * before the others, so that they receive the seq and hashes it assigned.
+   */
+  readonly #chainSink: SinkState | undefined;
+
   #nextSeq: number;
   #head: string;
-  /** Entries not yet written to every sink, starting at seq #pendingBase. */
+  /** Entries not yet written to every sink, oldest first. */
   #pending: AuditEntry[] = [];
-  #pendingBase: number;
   #writing: Promise<void> | undefined;
   #writeScheduled = false;
   #failure: KeyStateError | undefined;
@@ -136,7 +142,8 @@ export class AuditLog implements AuditRecorder {
 
   #sinceCheckpoint = 0;
   #checkpointTimer: unknown;
-  #lastCheckpoint: CheckpointReference | undefined;
+  /** The latest checkpoint entry; its seq and hash may change until its batch is written (see #chain). */
+  #lastCheckpoint: AuditEntry | undefined;
   /** Seq of the latest checkpoint recorded in the store's audit document by this log. */
   #savedCheckpointSeq = -1;
   #aggregates = new Map<string, OpenAggregate>();
@@ -158,8 +165,9 @@ export class AuditLog implements AuditRecorder {
 
     this.#nextSeq = last === undefined ? 0 : last.seq + 1;
     this.#head = last === undefined ? GENESIS_HASH : last.hash;
-    this.#pendingBase = this.#nextSeq;
-    this.#sinks = sinks.map((sink) => ({ sink, written: this.#nextSeq }));
+    this.#sinks = sinks.map((sink) => ({ sink, written: 0 }));
+    const appending = this.#sinks.filter((state) => state.sink.append !== undefined);
+    this.#chainSink = appending.find((state) => state.sink.id !== undefined) ?? appending[0];
     this.#logId = logIdOf(sinks);
   }
 
@@ -488,7 +496,7 @@ export class AuditLog implements AuditRecorder {
 
     this.#commit(entry);
     this.#sinceCheckpoint = 0;
-    this.#lastCheckpoint = { seq: entry.seq, hash: entry.hash };
+    this.#lastCheckpoint = entry;
     this.#timers.clearTimeout(this.#checkpointTimer);
     this.#checkpointTimer = undefined;
   }
@@ -540,12 +548,20 @@ export class AuditLog implements AuditRecorder {
   }
 
   async #writeBatch(): Promise<void> {
-    const end = this.#nextSeq;
+    const end = this.#pending.length;
     const checkpoint = this.#lastCheckpoint;
+    let failed: { error: unknown } | undefined;
 
-    // One sink, the common case, needs no Promise.all.
-    const failures = this.#sinks.length === 1 ? [await this.#writeTo(this.#sinks[0]!, end)] : await Promise.all(this.#sinks.map((state) => this.#writeTo(state, end)));
-    const failed = failures.find((failure) => failure !== undefined);
+    // The chain sink goes first, because its append may change seq and
+    // hashes. The others follow only once it has the batch.
+    if (this.#chainSink !== undefined) failed = await this.#writeTo(this.#chainSink, end);
+
+    if (failed === undefined) {
+      const others = this.#sinks.filter((state) => state !== this.#chainSink);
+      // One sink, the common case, needs no Promise.all.
+      const failures = others.length === 1 ? [await this.#writeTo(others[0]!, end)] : await Promise.all(others.map((state) => this.#writeTo(state, end)));
+      failed = failures.find((failure) => failure !== undefined);
+    }
 
     if (failed !== undefined) {
       const cause = failed.error as Error | undefined;
@@ -554,13 +570,14 @@ export class AuditLog implements AuditRecorder {
     }
 
     const done = Math.min(...this.#sinks.map((state) => state.written));
-    this.#pending.splice(0, done - this.#pendingBase);
-    this.#pendingBase = done;
+    this.#pending.splice(0, done);
+    for (const state of this.#sinks) state.written -= done;
 
-    const unsaved = checkpoint !== undefined && checkpoint.seq < end && checkpoint.seq > this.#savedCheckpointSeq;
+    // A checkpoint appended before this batch began is now in every sink.
+    const unsaved = checkpoint !== undefined && checkpoint.seq > this.#savedCheckpointSeq;
     if (this.#logId !== undefined && unsaved && this.#dropped === 0) {
       try {
-        await saveCheckpoint(this.#store, this.#state, this.#logId, checkpoint);
+        await saveCheckpoint(this.#store, this.#state, this.#logId, { seq: checkpoint.seq, hash: checkpoint.hash });
         this.#savedCheckpointSeq = checkpoint.seq;
       } catch (error) {
         if (this.#failClosed) {
@@ -573,13 +590,17 @@ export class AuditLog implements AuditRecorder {
     this.#failure = undefined;
   }
 
-  /** Writes the entries `state`'s sink lacks, up to `end`. Returns the error of a failed fail-closed write. */
+  /** Writes the pending entries `state`'s sink lacks, up to index `end`. Returns the error of a failed fail-closed write. */
   async #writeTo(state: SinkState, end: number): Promise<{ error: unknown } | undefined> {
     if (state.written >= end) return undefined;
-    const batch = this.#pending.slice(state.written - this.#pendingBase, end - this.#pendingBase);
+    const batch = this.#pending.slice(state.written, end);
 
     try {
-      await state.sink.write(batch);
+      if (state === this.#chainSink) {
+        await state.sink.append!((last) => this.#chain(batch, last));
+      } else {
+        await state.sink.write(batch);
+      }
     } catch (error) {
       if (this.#failClosed) return { error };
       this.#dropped += batch.length;
@@ -587,5 +608,38 @@ export class AuditLog implements AuditRecorder {
 
     state.written = end;
     return undefined;
+  }
+
+  /**
+   * Makes `batch` continue after `last`, the chain sink's last entry, which
+   * another writer may have appended since this log chained the batch: then
+   * seq, prev and hash are assigned again, and checkpoints signed again. The
+   * entries change in place, so subscribers that keep them see the final
+   * values. Runs inside the sink's lock and returns `batch`.
+   */
+  #chain(batch: AuditEntry[], last: AuditEntry | undefined): AuditEntry[] {
+    let seq = last === undefined ? 0 : last.seq + 1;
+    let prev = last === undefined ? GENESIS_HASH : last.hash;
+    if (batch.length === 0 || (batch[0]!.seq === seq && batch[0]!.prev === prev)) return batch;
+
+    for (const entry of batch) {
+      const signed = entry.signature !== undefined;
+      delete entry.signature;
+
+      entry.seq = seq++;
+      entry.prev = prev;
+      entry.hash = hashEntry(entry);
+      if (signed) entry.signature = bytesToHex(this.#ed25519.sign(this.#state.seed, checkpointMessage(entry.hash)));
+
+      prev = entry.hash;
+    }
+
+    // Entries appended after this batch began are chained again when they are written.
+    if (this.#pending.at(-1) === batch.at(-1)) {
+      this.#nextSeq = seq;
+      this.#head = prev;
+    }
+
+    return batch;
   }
 }

@@ -10,7 +10,8 @@ export interface MemorySink extends AuditSink {
 /**
  * Creates a sink that keeps every entry in memory: the default, and for
  * tests. Give it an `id` only when its entries outlive the audit log (a test
- * that reopens a log on the same sink).
+ * that reopens a log on the same sink). Several logs may share it: they
+ * append to one chain.
  */
 export function memorySink(options: { id?: string } = {}): MemorySink {
   const entries: AuditEntry[] = [];
@@ -20,6 +21,11 @@ export function memorySink(options: { id?: string } = {}): MemorySink {
     entries,
     async write(batch) {
       for (const entry of batch) entries.push(entry);
+    },
+    // JavaScript runs chain() and the pushes without interruption, so
+    // several logs on this sink form one chain.
+    async append(chain) {
+      for (const entry of chain(entries.at(-1))) entries.push(entry);
     },
     async read() {
       return entries.map((entry) => structuredClone(entry));

@@ -84,6 +84,16 @@ export interface AuditSink {
    */
   readonly id?: string;
   write(entries: readonly AuditEntry[]): Promise<void>;
+  /**
+   * Appends one batch under exclusive access, for sinks that several writers
+   * (processes, browser tabs, logs in one process) share. The sink takes its
+   * lock, reads its last entry, calls `chain` with it (undefined when empty),
+   * writes the entries `chain` returns and releases the lock. `chain` is
+   * synchronous: it sets `seq`, `prev`, `hash` and a checkpoint's `signature`
+   * so that the batch continues after that last entry. Resolves and rejects
+   * like write(). With it, all writers form one chain. Optional.
+   */
+  append?(chain: (last: AuditEntry | undefined) => readonly AuditEntry[]): Promise<void>;
   /** Every entry written so far, for verify, tail and continuing the chain. Optional. */
   read?(): Promise<AuditEntry[]>;
   close?(): Promise<void>;

@@ -84,3 +84,29 @@ export async function webCryptoHmac(key: Uint8Array<ArrayBuffer>, text: string):
 export async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise<void>((resolve) => setTimeout(resolve, 0));
 }
+
+/**
+ * Checks `entries` as one chain without the library's code: seq from 0
+ * without gaps, each prev the SHA-256 before it, each hash the SHA-256 of the
+ * reference canonical encoding, and each checkpoint signed under `publicKey`
+ * (noble-curves). Returns a description of the first problem, or "ok".
+ */
+export async function checkChainIndependently(entries: readonly Record<string, unknown>[], publicKey: Uint8Array): Promise<string> {
+  let prev = "0".repeat(64);
+
+  for (const [index, entry] of entries.entries()) {
+    const { hash, signature, ...body } = entry;
+    if (body.seq !== index) return `entry ${index} has seq ${String(body.seq)}`;
+    if (body.prev !== prev) return `entry ${index} has prev ${String(body.prev)}, expected ${prev}`;
+    if (hash !== (await webCryptoSha256(referenceCanonical(body)))) return `entry ${index} has a wrong hash`;
+
+    if (body.operation === "checkpoint") {
+      const message = new TextEncoder().encode(`keystate-audit-checkpoint-v1:${String(hash)}`);
+      if (typeof signature !== "string" || !independentEd25519.verify(publicKey, message, fromHex(signature))) return `checkpoint ${index} has a bad signature`;
+    }
+
+    prev = hash as string;
+  }
+
+  return "ok";
+}

@@ -113,7 +113,7 @@ export class WriteLock {
   }
 }
 
-async function removeIfAbandoned(path: string, timing: LockTiming): Promise<void> {
+export async function removeIfAbandoned(path: string, timing: LockTiming): Promise<void> {
   let before;
   try {
     before = await stat(path);
@@ -156,7 +156,7 @@ function isAbandoned(owner: LockOwner | undefined, modifiedAtMs: number, timing:
 
 let cachedHostname: string | undefined;
 
-function localHostname(): string {
+export function localHostname(): string {
   if (cachedHostname !== undefined) return cachedHostname;
 
   try {

@@ -6,6 +6,7 @@ import { Connection } from "./connection.js";
 export interface IndexedDBAuditSink extends AuditSink {
   /** The IndexedDB database name. */
   readonly name: string;
+  append(chain: (last: AuditEntry | undefined) => readonly AuditEntry[]): Promise<void>;
   read(): Promise<AuditEntry[]>;
   close(): Promise<void>;
 }
@@ -17,8 +18,10 @@ export interface IndexedDBAuditSink extends AuditSink {
  * updates or deletes them. The database (default "keystate", the same one
  * IndexedDBStore uses) opens on first use.
  *
- * NOTE: tabs that write to one log at the same time each append their own
- * entries. Keeping one hash chain across tabs is up to the audit log.
+ * append() reads the last entry and adds the batch in the same readwrite
+ * transaction. IndexedDB runs readwrite transactions over one object store
+ * one after another, in every tab of the origin, so tabs that share the
+ * database append to one hash chain without a further lock.
  *
  * write() and read() throw QUOTA_EXCEEDED, STORAGE_UNAVAILABLE,
  * UPGRADE_BLOCKED, INVALID_ARGUMENT (an entry that is not plain JSON data).
@@ -40,6 +43,18 @@ export function indexedDBAuditSink(options: { name?: string } = {}): IndexedDBAu
       await connection.run(["audit-events"], "readwrite", async (transaction) => {
         const events = transaction.objectStore("audit-events");
         for (const event of copies) await events.add({ event });
+      });
+    },
+
+    async append(chain) {
+      await connection.run(["audit-events"], "readwrite", async (transaction) => {
+        const events = transaction.objectStore("audit-events");
+        const cursor = await events.openCursor(null, "prev");
+
+        // Synchronous from here to the adds: the transaction must not wait
+        // for anything but its own requests, or it commits half-done.
+        const copies = chain(cursor === null ? undefined : (cursor.value.event as AuditEntry)).map((entry, index) => toPlainEntry(entry, index));
+        await Promise.all(copies.map((event) => events.add({ event })));
       });
     },
 
