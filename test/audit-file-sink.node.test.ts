@@ -118,6 +118,27 @@ describe("audit file sink", () => {
     await expect(log.record(event())).rejects.toMatchObject({ code: "AUDIT_FAILED" });
   });
 
+  it("write durability appends before resolving", async () => {
+    const store = new MemoryStore();
+    const path = join(directory, "audit.jsonl");
+    const log = await AuditLog.open({ store, sinks: [fileSink(path, { durability: "write", fsyncIntervalMs: 60_000 })] });
+
+    await log.record(event());
+    await log.record(event("revoke"));
+    const lines = (await readFile(path, "utf8")).trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[1]!).operation).toBe("revoke");
+
+    await log.close();
+    const reopened = await open(store, path);
+    expect(await reopened.verify()).toEqual({ ok: true, count: 3 });
+  });
+
+  it("rejects an unknown durability", () => {
+    expect(() => fileSink(join(directory, "audit.jsonl"), { durability: "sometimes" as "write" })).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+    expect(() => fileSink(join(directory, "audit.jsonl"), { fsyncIntervalMs: 0 })).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+  });
+
   it("context value never reaches the file", async () => {
     const path = join(directory, "audit.jsonl");
     const log = await open(new MemoryStore(), path);

@@ -1,6 +1,7 @@
 import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { KeyStateError } from "../errors.js";
 import { AuditFileLock } from "./file-lock.js";
 import type { AuditEntry, AuditSink } from "./types.js";
 
@@ -10,6 +11,22 @@ export interface FileSink extends AuditSink {
   append(chain: (last: AuditEntry | undefined) => readonly AuditEntry[]): Promise<void>;
   read(): Promise<AuditEntry[]>;
   close(): Promise<void>;
+}
+
+export interface FileSinkOptions {
+  /** Id of the log (see AuditSink.id); default "file:" and the absolute path. */
+  id?: string;
+  /**
+   * When a batch counts as written. "fsync" (default): flushed to the disk
+   * with fdatasync before the operations it audits resolve, so it survives a
+   * power loss. "write": handed to the operating system with write(2) before
+   * they resolve, and flushed every `fsyncIntervalMs` and on close(), so it
+   * survives a crash of the process but not of the machine. A batch with a
+   * checkpoint is flushed at once in both modes.
+   */
+  durability?: "fsync" | "write";
+  /** With durability "write": milliseconds between flushes; default 1000. */
+  fsyncIntervalMs?: number;
 }
 
 /**
@@ -38,8 +55,9 @@ export function parseJsonLines(text: string): AuditEntry[] {
 /**
  * Creates a sink that appends each batch as JSON Lines to `path`. The file is
  * opened with the "a+" flag, so every write goes to the end and nothing
- * already written is overwritten. Each batch is flushed with fdatasync before
- * write() or append() resolves. The file is created when missing and opened
+ * already written is overwritten. With the default durability "fsync", each
+ * batch is flushed with fdatasync before write() or append() resolves (see
+ * FileSinkOptions.durability). The file is created when missing and opened
  * on the first write. Its id (see AuditSink.id) defaults to "file:" and the
  * absolute path.
  *
@@ -49,7 +67,17 @@ export function parseJsonLines(text: string): AuditEntry[] {
  * chain from it. A failed write truncates the file back to its size before
  * the batch, so a retry does not leave half a line.
  */
-export function fileSink(path: string, options: { id?: string } = {}): FileSink {
+export function fileSink(path: string, options: FileSinkOptions = {}): FileSink {
+  const durability = options.durability ?? "fsync";
+  if (durability !== "fsync" && durability !== "write") {
+    throw new KeyStateError("INVALID_ARGUMENT", `file sink durability must be "fsync" or "write", got ${JSON.stringify(durability)}`);
+  }
+
+  const fsyncIntervalMs = options.fsyncIntervalMs ?? 1000;
+  if (!Number.isSafeInteger(fsyncIntervalMs) || fsyncIntervalMs < 1) {
+    throw new KeyStateError("INVALID_ARGUMENT", `file sink fsyncIntervalMs must be an integer of at least 1, got ${fsyncIntervalMs}`);
+  }
+
   const lockPath = `${path}.lock`;
   let fd: number | undefined;
   /** File size after this sink's last append, or -1 when unknown. */
@@ -58,8 +86,17 @@ export function fileSink(path: string, options: { id?: string } = {}): FileSink 
   let last: AuditEntry | undefined;
   /** Serializes this sink's appends, so they queue here instead of polling the lock file. */
   let queue: Promise<unknown> = Promise.resolve();
+  /** With durability "write": the pending flush, and the error of a failed one, which the next append throws. */
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let flushError: unknown;
 
   async function appendLocked(build: (last: AuditEntry | undefined) => readonly AuditEntry[]): Promise<void> {
+    if (flushError !== undefined) {
+      const error = flushError;
+      flushError = undefined;
+      throw new KeyStateError("AUDIT_FAILED", `flushing ${path} to disk failed (${(error as Error).message}); entries written since the last flush may be lost`, { cause: error });
+    }
+
     const lock = await AuditFileLock.acquire(lockPath);
 
     try {
@@ -79,8 +116,13 @@ export function fileSink(path: string, options: { id?: string } = {}): FileSink 
 
       try {
         writeAll(fd, bytes);
-        // fdatasync suffices for an append: it also flushes the new file size.
-        await new Promise<void>((done, fail) => fdatasync(fd!, (error) => (error === null ? done() : fail(error))));
+        // A checkpoint is flushed at once even with durability "write": the
+        // store records it, and verify() then requires the file to reach it.
+        if (durability === "fsync" || batch.some((entry) => entry.signature !== undefined)) {
+          await flush(fd);
+        } else {
+          scheduleFlush();
+        }
       } catch (error) {
         truncateTo(fd, before);
         throw error;
@@ -91,6 +133,17 @@ export function fileSink(path: string, options: { id?: string } = {}): FileSink 
     } finally {
       lock.release();
     }
+  }
+
+  function scheduleFlush(): void {
+    if (flushTimer !== undefined) return;
+
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined;
+      if (fd !== undefined) flush(fd).catch((error: unknown) => (flushError = error));
+    }, fsyncIntervalMs);
+    // Node: a pending flush must not keep the process alive; close() flushes.
+    (flushTimer as { unref?: () => void }).unref?.();
   }
 
   function truncateTo(handle: number, length: number): void {
@@ -137,11 +190,25 @@ export function fileSink(path: string, options: { id?: string } = {}): FileSink 
 
     async close() {
       await queue;
-      if (fd !== undefined) closeSync(fd);
+      clearTimeout(flushTimer);
+      flushTimer = undefined;
+      if (fd === undefined) return;
+
+      const handle = fd;
       fd = undefined;
       size = -1;
+      try {
+        if (durability === "write") await flush(handle);
+      } finally {
+        closeSync(handle);
+      }
     },
   };
+}
+
+// fdatasync suffices for an append: it also flushes the new file size.
+function flush(fd: number): Promise<void> {
+  return new Promise((done, fail) => fdatasync(fd, (error) => (error === null ? done() : fail(error))));
 }
 
 function writeAll(fd: number, bytes: Buffer): void {

@@ -6,7 +6,7 @@ import { GENESIS_HASH, checkpointMessage, hashEntry, verifyEntries, type Checkpo
 import { BurstDetector, type AuditAlert, type DetectorOptions } from "./detectors.js";
 import { hmacSha256Hex } from "./digest.js";
 import { loadCoreEd25519, type Ed25519 } from "./ed25519.js";
-import { memorySink } from "./sinks.js";
+import { APPEND_SYNC, memorySink, type SyncAppendSink } from "./sinks.js";
 import { loadAuditState, readAuditDocument, saveCheckpoint, type AuditState } from "./state.js";
 import type { AuditEntry, AuditEventInput, AuditOutcome, AuditRecorder, AuditSink, AuditVerifyResult } from "./types.js";
 
@@ -244,17 +244,18 @@ export class AuditLog implements AuditRecorder {
   async record(event: AuditEventInput): Promise<void> {
     const appended = this.#accept(event);
 
-    if (appended || this.#failure !== undefined) await this.#writePending();
+    if ((appended || this.#failure !== undefined) && !this.#writeSynchronously()) await this.#writePending();
   }
 
   /**
-   * Records one event at once and writes it in the background. Throws
+   * Records one event at once and writes it in the background (on the
+   * memory sink alone, before it returns). Throws
    * AUDIT_FAILED in fail-closed mode when an earlier background write failed
    * and no write has succeeded since; the event itself is kept for retry.
    */
   recordSync(event: AuditEventInput): void {
     this.#accept(event);
-    this.#scheduleWrite();
+    if (!this.#writeSynchronously()) this.#scheduleWrite();
 
     if (this.#failure !== undefined) throw this.#failure;
   }
@@ -521,6 +522,33 @@ export class AuditLog implements AuditRecorder {
         // See subscribe(): a failing monitor must not fail the operation.
       }
     }
+  }
+
+  /**
+   * Writes the pending entries at once when the only sink appends
+   * synchronously (the memory sink) and no write, failure or checkpoint
+   * record in the store waits. Returns false when the asynchronous path must
+   * write them.
+   */
+  #writeSynchronously(): boolean {
+    const state = this.#sinks.length === 1 ? this.#sinks[0]! : undefined;
+    if (state === undefined || this.#writing !== undefined || this.#writeScheduled || this.#failure !== undefined) return false;
+
+    const sink = state.sink as Partial<SyncAppendSink>;
+    const checkpoint = this.#lastCheckpoint;
+    const storeWrite = this.#logId !== undefined && checkpoint !== undefined && checkpoint.seq > this.#savedCheckpointSeq;
+    if (sink[APPEND_SYNC] === undefined || storeWrite) return false;
+
+    const batch = this.#pending;
+    try {
+      sink[APPEND_SYNC]((last) => this.#chain(batch, last));
+    } catch {
+      return false;
+    }
+
+    this.#pending = [];
+    state.written = 0;
+    return true;
   }
 
   #scheduleWrite(): void {

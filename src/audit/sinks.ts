@@ -1,5 +1,17 @@
 import type { AuditEntry, AuditSink } from "./types.js";
 
+/**
+ * Key of a sink's synchronous append, which AuditLog calls in place of
+ * append() so that recording on the memory sink waits for no promise.
+ * Internal: only the sinks in this module have it.
+ */
+export const APPEND_SYNC = Symbol("keystate.audit.appendSync");
+
+/** A sink whose append also runs synchronously, under APPEND_SYNC. */
+export interface SyncAppendSink extends AuditSink {
+  [APPEND_SYNC](chain: (last: AuditEntry | undefined) => readonly AuditEntry[]): void;
+}
+
 /** An audit sink that keeps entries in memory, with its entries exposed for inspection. */
 export interface MemorySink extends AuditSink {
   /** The entries written so far, in order. Changing them changes what read() returns. */
@@ -15,8 +27,11 @@ export interface MemorySink extends AuditSink {
  */
 export function memorySink(options: { id?: string } = {}): MemorySink {
   const entries: AuditEntry[] = [];
+  const appendSync = (chain: (last: AuditEntry | undefined) => readonly AuditEntry[]) => {
+    for (const entry of chain(entries.at(-1))) entries.push(entry);
+  };
 
-  return {
+  const sink: MemorySink & SyncAppendSink = {
     ...(options.id !== undefined && { id: options.id }),
     entries,
     async write(batch) {
@@ -25,12 +40,14 @@ export function memorySink(options: { id?: string } = {}): MemorySink {
     // JavaScript runs chain() and the pushes without interruption, so
     // several logs on this sink form one chain.
     async append(chain) {
-      for (const entry of chain(entries.at(-1))) entries.push(entry);
+      appendSync(chain);
     },
+    [APPEND_SYNC]: appendSync,
     async read() {
       return entries.map((entry) => structuredClone(entry));
     },
   };
+  return sink;
 }
 
 /**
