@@ -91,11 +91,11 @@ export async function settle(): Promise<void> {
  * reference canonical encoding, and each checkpoint signed under `publicKey`
  * (noble-curves). Returns a description of the first problem, or "ok".
  */
-export async function checkChainIndependently(entries: readonly Record<string, unknown>[], publicKey: Uint8Array): Promise<string> {
+export async function checkChainIndependently(entries: readonly object[], publicKey: Uint8Array): Promise<string> {
   let prev = "0".repeat(64);
 
   for (const [index, entry] of entries.entries()) {
-    const { hash, signature, ...body } = entry;
+    const { hash, signature, ...body } = entry as Record<string, unknown>;
     if (body.seq !== index) return `entry ${index} has seq ${String(body.seq)}`;
     if (body.prev !== prev) return `entry ${index} has prev ${String(body.prev)}, expected ${prev}`;
     if (hash !== (await webCryptoSha256(referenceCanonical(body)))) return `entry ${index} has a wrong hash`;
