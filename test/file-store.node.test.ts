@@ -232,6 +232,13 @@ describe("FileStore opening", () => {
     expect(await FileStore.exists(nested)).toBe(true);
   });
 
+  // Node's recursive mkdir never settles under /proc; the store must fail fast.
+  it("rejects a directory it cannot create", async () => {
+    const opening = FileStore.open("/proc/keystate-test/store", { masterKey }, { create: true });
+
+    await expect(opening).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+  });
+
   it("rejects a master key of the wrong length", async () => {
     await expect(FileStore.open(directory, { masterKey: new Uint8Array(16) }, { create: true })).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",

@@ -19,6 +19,7 @@ import {
 import { createHeader, HEADER_FILE, readHeader, unlockHeader, type FileStoreSecret, type UnlockedHeader } from "./file/header.js";
 import { DEFAULT_SCRYPT, SCRYPT_LOG_N_RANGE, type StoreKeys } from "./file/store-keys.js";
 import { DEFAULT_LOCK_TIMING, errorCode, WriteLock, type LockTiming } from "./file/write-lock.js";
+import { makeDirectory } from "./file/make-directory.js";
 
 export type { FileStoreSecret } from "./file/header.js";
 
@@ -290,9 +291,7 @@ export class FileStore implements KeyStore {
 }
 
 async function createStore(directory: string, secret: FileStoreSecret, scryptLogN: number): Promise<UnlockedHeader> {
-  const created = await mkdir(directory, { recursive: true, mode: 0o700 }).catch((error: unknown) =>
-    rethrowFileError(error, directory),
-  );
+  const created = await makeDirectory(directory).catch((error: unknown) => rethrowFileError(error, directory));
   if (created !== undefined) await syncDirectory(dirname(directory));
 
   const files = await readdir(directory);
@@ -428,6 +427,13 @@ function rethrowFileError(error: unknown, directory: string): never {
   }
   if (code === "EACCES" || code === "EPERM") {
     throw new KeyStateError("INVALID_ARGUMENT", `Permission denied on ${directory}; check its owner and mode`, { cause: error });
+  }
+  if (code === "ENOENT" || code === "EROFS") {
+    throw new KeyStateError(
+      "INVALID_ARGUMENT",
+      `Cannot create the store directory ${directory} (${code}); choose a path on a writable file system`,
+      { cause: error },
+    );
   }
   throw error;
 }
