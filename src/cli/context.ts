@@ -24,7 +24,7 @@ export const DEFAULT_STORE = ".keystate";
 
 /** The process's streams and environment, passed in so tests can run the CLI in-process. */
 export interface CliIo {
-  stdin: Readable & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+  stdin: Readable & { isTTY?: boolean; isRaw?: boolean; setRawMode?: (mode: boolean) => unknown };
   stdout: Writable & { isTTY?: boolean };
   stderr: Writable & { isTTY?: boolean };
   env: Record<string, string | undefined>;

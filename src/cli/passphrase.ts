@@ -21,20 +21,30 @@ export async function readPassphrase(io: CliIo, prompt: string, confirm = false)
     return fromEnvironment;
   }
 
-  if (io.stdin.isTTY !== true || typeof io.stdin.setRawMode !== "function") {
+  const setRawMode = io.stdin.setRawMode?.bind(io.stdin);
+  if (io.stdin.isTTY !== true || setRawMode === undefined) {
     throw new UsageError(`No passphrase: set ${PASSPHRASE_VARIABLE}, or run keystate in a terminal to be asked for it.`);
   }
 
-  const passphrase = await readHidden(io, `${prompt}: `);
-  if (passphrase.length === 0) throw new UsageError("The passphrase must not be empty.");
+  // Raw mode turns the terminal's echo off. It goes on before the first
+  // prompt is written and stays on until the last line is read, so input typed
+  // or pasted ahead of a prompt, or between the two prompts, is never shown.
+  const wasRaw = io.stdin.isRaw === true;
+  setRawMode(true);
+  try {
+    const passphrase = await readHidden(io, `${prompt}: `);
+    if (passphrase.length === 0) throw new UsageError("The passphrase must not be empty.");
 
-  if (confirm && (await readHidden(io, "Repeat the passphrase: ")) !== passphrase) {
-    throw new UsageError("The two passphrases differ; run the command again.");
+    if (confirm && (await readHidden(io, "Repeat the passphrase: ")) !== passphrase) {
+      throw new UsageError("The two passphrases differ; run the command again.");
+    }
+    return passphrase;
+  } finally {
+    setRawMode(wasRaw);
   }
-  return passphrase;
 }
 
-/** Reads one line from the terminal in raw mode, so the typed characters are not shown. */
+/** Reads one line from the terminal, which the caller has already put in raw mode so the typed characters are not shown. */
 function readHidden(io: CliIo, prompt: string): Promise<string> {
   const stdin = io.stdin;
   io.stderr.write(prompt);
@@ -44,7 +54,6 @@ function readHidden(io: CliIo, prompt: string): Promise<string> {
 
     const finish = (error?: Error): void => {
       stdin.off("data", onData);
-      stdin.setRawMode!(false);
       stdin.pause();
       io.stderr.write("\n");
       if (error) reject(error);
@@ -64,7 +73,6 @@ function readHidden(io: CliIo, prompt: string): Promise<string> {
       }
     };
 
-    stdin.setRawMode!(true);
     stdin.resume();
     stdin.on("data", onData);
   });
