@@ -85,6 +85,18 @@ describe("keystate help", () => {
     expect(fake.stderr()).toContain("Usage: keystate key COMMAND");
     expect(fake.stderr()).toContain("  rotate ");
   });
+
+  it("warns that decrypt streams to stdout", async () => {
+    const fake = fakeIo();
+
+    const code = await main(["decrypt", "--help"], fake.io);
+    const help = fake.stdout().replace(/\s+/g, " ");
+
+    expect(code).toBe(0);
+    expect(help).toContain("chunk by chunk as each chunk is authenticated");
+    expect(help).toContain("only exit status 0 means the output is complete");
+    expect(help).toContain("FILE is written only after all of the input is authenticated");
+  });
 });
 
 describe("keystate terminal output", () => {

@@ -75,7 +75,11 @@ export const decryptCommand: Command = {
   options: { ...CONTEXT_OPTION, ...IO_OPTIONS },
   details: [
     "The ciphertext names its key and version, so decrypt needs no --key. Pass the same --context",
-    "pairs as at encryption. Output goes to FILE only once all of it is authenticated.",
+    "pairs as at encryption.",
+    "With --out FILE, FILE is written only after all of the input is authenticated, so a failed",
+    "decryption leaves no file. Without --out, stdout receives the plaintext of a streamed envelope",
+    "chunk by chunk as each chunk is authenticated. A damaged or truncated input then fails after",
+    "part of the plaintext was written, so only exit status 0 means the output is complete.",
   ].join("\n"),
 
   async run(input, context) {
