@@ -222,6 +222,57 @@ describe("keystate encrypt and decrypt", { timeout: CLI_TIMEOUT }, () => {
   });
 });
 
+describe("keystate --out", { timeout: CLI_TIMEOUT }, () => {
+  it("keeps existing files without --force", async () => {
+    const run = await newStore("out-existing");
+    await run(["key", "create", "orders", "--purpose", "encrypt"]);
+    const existingPath = join(workDirectory, "existing.txt");
+    await writeFile(existingPath, "keep me");
+    const ciphertext = (await run(["encrypt", "--key", "orders", "--armor"], { input: "secret" })).stdout;
+    const masterKey = Buffer.alloc(32, 7).toString("base64url");
+
+    const attempts = {
+      encrypt: await run(["encrypt", "--key", "orders", "--out", existingPath], { input: "new" }),
+      decrypt: await run(["decrypt", "--out", existingPath], { input: ciphertext }),
+      backup: await run(["backup", "--out", existingPath]),
+      "keyset export": await run(["keyset", "export", "--keys", "orders", "--out", existingPath], { env: { KEYSTATE_KEYSET_MASTER_KEY: masterKey } }),
+    };
+
+    for (const [command, result] of Object.entries(attempts)) {
+      expect(result.code, command).toBe(2);
+      expect(result.stderr, command).toContain(`The output file ${existingPath} already exists`);
+      expect(result.stderr, command).toContain("pass --force");
+      expect(result.stderr, command).toContain(`keystate ${command} --help`);
+    }
+    expect(await readFile(existingPath, "utf8")).toBe("keep me");
+  });
+
+  it("replaces an existing file with --force", async () => {
+    const run = await newStore("out-force");
+    await run(["key", "create", "orders", "--purpose", "encrypt"]);
+    const existingPath = join(workDirectory, "replaced.txt");
+    await writeFile(existingPath, "old content");
+    const ciphertext = (await run(["encrypt", "--key", "orders", "--armor"], { input: "new content" })).stdout;
+
+    const result = await run(["decrypt", "--out", existingPath, "--force"], { input: ciphertext });
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(existingPath, "utf8")).toBe("new content");
+  });
+
+  it("names a missing output folder", async () => {
+    const run = await newStore("out-folder");
+    await run(["key", "create", "orders", "--purpose", "encrypt"]);
+    const missingFolder = join(workDirectory, "no-such-folder");
+
+    const result = await run(["encrypt", "--key", "orders", "--out", join(missingFolder, "y.ks")], { input: "data" });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`The folder ${missingFolder} for the output file`);
+    expect(result.stderr).toContain("does not exist");
+  });
+});
+
 describe("keystate sign and verify", { timeout: CLI_TIMEOUT }, () => {
   it("signs with Ed25519 that node:crypto verifies", async () => {
     const run = await newStore("sign");

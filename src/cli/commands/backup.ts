@@ -5,7 +5,7 @@ import { isKeyName } from "../../keys/names.js";
 import { EXIT_FAILURE, EXIT_SUCCESS, requiredOption, type Command } from "../command.js";
 import type { CliContext } from "../context.js";
 import { readBackup, writeBackup } from "../backup-file.js";
-import { CliFailure, writeOutput } from "../io.js";
+import { checkOutputPath, CliFailure, FORCE_OPTION, writeOutput } from "../io.js";
 
 /** Environment variable with the passphrase of backup files; the store passphrase when unset. */
 export const BACKUP_PASSPHRASE_VARIABLE = "KEYSTATE_BACKUP_PASSPHRASE";
@@ -21,11 +21,13 @@ const PASSPHRASE_DETAILS = [
 export const backupCommand: Command = {
   name: "backup",
   summary: "Write every key, with all its versions, to a sealed backup file",
-  options: { out: { type: "string", valueName: "FILE", description: "The backup file to write (mode 0600). Required." } },
+  options: { out: { type: "string", valueName: "FILE", description: "The backup file to write (mode 0600). Required." }, ...FORCE_OPTION },
   details: PASSPHRASE_DETAILS,
 
   async run(input, context) {
     const outPath = requiredOption(input, "out", "backup");
+    const output = { replace: input.values.force === true, commandPath: "backup" };
+    await checkOutputPath(context.io, outPath, output.replace, output.commandPath);
     const store = await context.openStore();
 
     const keys: StoredKey[] = [];
@@ -38,7 +40,7 @@ export const backupCommand: Command = {
       if (stored !== undefined) keys.push(stored.value);
     }
     const text = await writeBackup(keys, backupPassphrase(context));
-    await writeOutput(context.io, outPath, text);
+    await writeOutput(context.io, outPath, text, output);
 
     const versions = keys.reduce((total, key) => total + key.info.versions.length, 0);
     context.say(`Wrote ${keys.length} key(s) with ${versions} version(s) to ${outPath}.`);

@@ -3,12 +3,13 @@ import { KIND_DIRECT, KIND_ENVELOPE, KIND_STREAM } from "../../format/header.js"
 import { fromText, TEXT_PREFIX, toText } from "../../format/text.js";
 import { EXIT_FAILURE, EXIT_SUCCESS, requiredOption, stringOption, UsageError, type Command } from "../command.js";
 import type { CliContext } from "../context.js";
-import { outputIsTerminal, readAll, readInput, writeOutput } from "../io.js";
+import { checkOutputPath, FORCE_OPTION, outputIsTerminal, readAll, readInput, writeOutput } from "../io.js";
 import { CONTEXT_OPTION, parseContext } from "./context-option.js";
 
 const IO_OPTIONS = {
   in: { type: "string", valueName: "FILE", description: "Read the input from FILE. Default: stdin." },
   out: { type: "string", valueName: "FILE", description: "Write the output to FILE (mode 0600). Default: stdout." },
+  ...FORCE_OPTION,
 } as const;
 
 /** Message of a failed decryption. The library gives no reason, so the sentence lists the usual ones. */
@@ -40,6 +41,8 @@ export const encryptCommand: Command = {
     if (!armor && outputIsTerminal(context.io, outPath)) {
       throw new UsageError("The ciphertext is binary and stdout is a terminal; add --out FILE or --armor.", "encrypt");
     }
+    const output = { replace: input.values.force === true, commandPath: "encrypt" };
+    await checkOutputPath(context.io, outPath, output.replace, output.commandPath);
 
     const client = await context.openClient();
     const key = await client.getKey(name);
@@ -49,16 +52,16 @@ export const encryptCommand: Command = {
       const plaintext = await readAll(context.io, inPath, "Encrypting");
       const ciphertext = await client.encrypt(name, plaintext, options);
       plaintext.fill(0);
-      await writeOutput(context.io, outPath, armor ? `${toText(ciphertext)}\n` : ciphertext);
+      await writeOutput(context.io, outPath, armor ? `${toText(ciphertext)}\n` : ciphertext, output);
     } else if (key.purpose === "wrap") {
       if (armor) {
         const plaintext = await readAll(context.io, inPath, "Encrypting");
         const text = await client.sealToString(name, plaintext, options);
         plaintext.fill(0);
-        await writeOutput(context.io, outPath, `${text}\n`);
+        await writeOutput(context.io, outPath, `${text}\n`, output);
       } else {
         const sealed = await client.seal(name, readInput(context.io, inPath, "Encrypting"), options);
-        await writeOutput(context.io, outPath, sealed);
+        await writeOutput(context.io, outPath, sealed, output);
       }
     } else {
       context.say(`keystate: Key ${name} is a ${key.purpose} key; encrypt needs a key of purpose encrypt or wrap.`);
@@ -85,27 +88,28 @@ export const decryptCommand: Command = {
   async run(input, context) {
     const encryptionContext = parseContext(input, "decrypt");
     const options = encryptionContext === undefined ? {} : { context: encryptionContext };
+    const output = { path: stringOption(input, "out"), replace: input.values.force === true, commandPath: "decrypt" };
+    await checkOutputPath(context.io, output.path, output.replace, output.commandPath);
     const client = await context.openClient();
 
     try {
       const { head, rest } = await peek(readInput(context.io, stringOption(input, "in"), "Decrypting"), TEXT_PREFIX.length);
-      const outPath = stringOption(input, "out");
 
       if (startsWithText(head, TEXT_PREFIX)) {
         const text = new TextDecoder().decode(await collect(head, rest)).trim();
         const bytes = fromText(text, "the input");
-        await writeDecrypted(context, outPath, bytes[3] === KIND_DIRECT ? await client.decrypt(bytes, options) : await client.open(bytes, options));
+        await writeDecrypted(context, output, bytes[3] === KIND_DIRECT ? await client.decrypt(bytes, options) : await client.open(bytes, options));
         return EXIT_SUCCESS;
       }
 
       const kind = head[3];
       if (kind === KIND_STREAM) {
-        await writeDecrypted(context, outPath, await client.open(prepend(head, rest), options));
+        await writeDecrypted(context, output, await client.open(prepend(head, rest), options));
       } else if (kind === KIND_ENVELOPE) {
-        await writeDecrypted(context, outPath, await client.open(await collect(head, rest), options));
+        await writeDecrypted(context, output, await client.open(await collect(head, rest), options));
       } else {
         // Direct ciphertexts, and anything unrecognized, which decrypt rejects as DECRYPT_FAILED.
-        await writeDecrypted(context, outPath, await client.decrypt(await collect(head, rest), options));
+        await writeDecrypted(context, output, await client.decrypt(await collect(head, rest), options));
       }
       return EXIT_SUCCESS;
     } catch (error) {
@@ -116,8 +120,12 @@ export const decryptCommand: Command = {
   },
 };
 
-async function writeDecrypted(context: CliContext, outPath: string | undefined, plaintext: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
-  await writeOutput(context.io, outPath, plaintext);
+async function writeDecrypted(
+  context: CliContext,
+  output: { path: string | undefined; replace: boolean; commandPath: string },
+  plaintext: Uint8Array | AsyncIterable<Uint8Array>,
+): Promise<void> {
+  await writeOutput(context.io, output.path, plaintext, output);
   if (plaintext instanceof Uint8Array) plaintext.fill(0);
 }
 

@@ -2,7 +2,7 @@ import { encodeBase64Url } from "../../format/base64url.js";
 import { randomBytes } from "../../crypto/random.js";
 import { MASTER_KEY_LENGTH } from "../../keyset/master-key.js";
 import { EXIT_SUCCESS, requiredOption, stringOption, UsageError, type Command, type CommandGroup } from "../command.js";
-import { writeOutput } from "../io.js";
+import { checkOutputPath, FORCE_OPTION, writeOutput } from "../io.js";
 
 /** Environment variable the master key is read from when --master-key-env is absent. */
 const DEFAULT_MASTER_KEY_VARIABLE = "KEYSTATE_KEYSET_MASTER_KEY";
@@ -13,6 +13,7 @@ const exportCommand: Command = {
   options: {
     keys: { type: "string", valueName: "NAME,...", description: "Comma-separated names of the keys to export. Required." },
     out: { type: "string", valueName: "FILE", description: "Write the sealed keyset to FILE (mode 0600). Default: stdout." },
+    ...FORCE_OPTION,
     "master-key-env": {
       type: "string",
       valueName: "VAR",
@@ -42,11 +43,13 @@ const exportCommand: Command = {
       );
     }
 
+    const out = stringOption(input, "out");
+    const output = { replace: input.values.force === true, commandPath: "keyset export" };
+    await checkOutputPath(context.io, out, output.replace, output.commandPath);
+
     const client = await context.openClient();
     const sealed = await client.exportSealedKeyset(names, { masterKey });
-
-    const out = stringOption(input, "out");
-    await writeOutput(context.io, out, `${sealed}\n`);
+    await writeOutput(context.io, out, `${sealed}\n`, output);
     if (out !== undefined && out !== "-") context.say(`Wrote a sealed keyset of ${names.length} key(s) to ${out}.`);
     return EXIT_SUCCESS;
   },
