@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { isKeyStateError } from "../src/errors.js";
 import { RemoteKms } from "../src/kms/client/index.js";
 import { issueToken } from "../src/kms/server/index.js";
 import { createSoftHsmToken, SOFTHSM_MODULE, type SoftHsmToken } from "./kms/softhsm-token.js";
@@ -25,10 +26,13 @@ describe("keystate kms serve", () => {
     const app = issueToken("app");
     const tokensPath = join(hsm.directory, "tokens.json");
     writeFileSync(tokensPath, JSON.stringify({ principals: [app.credential] }));
+    const policyPath = join(hsm.directory, "policy.json");
+    writeFileSync(policyPath, JSON.stringify([{ id: "app", effect: "allow", principal: "app", keys: "cli-*", operations: ["*"] }]));
+    const auditPath = join(hsm.directory, "audit.jsonl");
 
     const child = spawn(
       process.execPath,
-      ["bin/keystate.js", "kms", "serve", "--tokens", tokensPath, "--pkcs11-module", SOFTHSM_MODULE, "--token", hsm.label],
+      ["bin/keystate.js", "kms", "serve", "--tokens", tokensPath, "--pkcs11-module", SOFTHSM_MODULE, "--token", hsm.label, "--policy", policyPath, "--audit", auditPath],
       { env: { ...process.env, KEYSTATE_CLI_SOURCE: "1", SOFTHSM2_CONF: hsm.configPath, KEYSTATE_PKCS11_PIN: hsm.pin }, stdio: ["ignore", "pipe", "pipe"] },
     );
     let logs = "";
@@ -42,6 +46,8 @@ describe("keystate kms serve", () => {
       await kms.createKey("cli-master", "AES-256-GCM");
       const wrapped = await kms.wrap("cli-master", new Uint8Array(32).fill(2));
       expect((await kms.unwrap(wrapped.wrappedKey)).plaintext).toEqual(new Uint8Array(32).fill(2));
+      const denied = await kms.createKey("other-master", "AES-256-GCM").catch((e: unknown) => e);
+      expect(isKeyStateError(denied, "POLICY_DENIED")).toBe(true);
 
       const exited = once(child, "exit");
       child.kill("SIGTERM");
@@ -49,9 +55,29 @@ describe("keystate kms serve", () => {
       expect(code).toBe(0);
       expect(logs).toContain('"msg":"kms proxy stopped"');
       expect(logs).not.toContain(app.token);
+
+      const operations = readFileSync(auditPath, "utf8").trim().split("\n").map((line) => (JSON.parse(line) as { operation: string }).operation);
+      expect(operations).toContain("wrap");
+      expect(operations).toContain("create-key");
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     }
+  });
+
+  it("serve without a policy exits 2", async () => {
+    const tokensPath = join(hsm.directory, "tokens.json");
+    writeFileSync(tokensPath, JSON.stringify({ principals: [issueToken("app").credential] }));
+    const child = spawn(
+      process.execPath,
+      ["bin/keystate.js", "kms", "serve", "--tokens", tokensPath, "--pkcs11-module", SOFTHSM_MODULE, "--token", hsm.label, "--audit", join(hsm.directory, "unused.jsonl")],
+      { env: { ...process.env, KEYSTATE_CLI_SOURCE: "1", SOFTHSM2_CONF: hsm.configPath, KEYSTATE_PKCS11_PIN: hsm.pin }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let errors = "";
+    child.stderr!.on("data", (chunk: Buffer) => (errors += chunk.toString()));
+
+    const [code] = (await once(child, "exit")) as [number | null];
+    expect(code).toBe(2);
+    expect(errors).toContain("--allow-all");
   });
 
   it("issue-token prints a matching entry", async () => {

@@ -1,5 +1,5 @@
 import { createPublicKey, verify as nodeVerify } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -7,12 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { FileStore } from "../src/backends/file-store.js";
 import { MemoryStore } from "../src/backends/memory-store.js";
+import type { AuditEntry } from "../src/audit/types.js";
 import { isKeyStateError } from "../src/errors.js";
+import { PolicyEngine } from "../src/policy/engine.js";
 import { RemoteKms } from "../src/kms/client/index.js";
 import { createKmsProxy, issueToken, SoftwareBackend, type KmsProxy } from "../src/kms/server/index.js";
 import { startKmsServe, type KmsServeHandle } from "../src/kms/server/serve.js";
 
 const app = issueToken("app");
+const billing = issueToken("billing");
 
 describe("software backend over a MemoryStore", () => {
   let proxy: KmsProxy;
@@ -71,8 +74,10 @@ describe("kms serve over a FileStore", () => {
   beforeAll(async () => {
     directory = mkdtempSync(join(tmpdir(), "keystate-kms-store-"));
     const store = await FileStore.open(join(directory, "store"), { passphrase: "correct horse" }, { create: true, scryptLogN: 10 });
+    // Creates the store's policy as "keystate init --principal app" does: app may do everything, billing nothing.
+    await PolicyEngine.open({ store, principal: "app" });
     await store.close();
-    writeFileSync(join(directory, "tokens.json"), JSON.stringify({ principals: [app.credential] }));
+    writeFileSync(join(directory, "tokens.json"), JSON.stringify({ principals: [app.credential, billing.credential] }));
 
     handle = await startKmsServe(
       ["--tokens", join(directory, "tokens.json"), "--store", join(directory, "store")],
@@ -93,6 +98,72 @@ describe("kms serve over a FileStore", () => {
 
     expect((await kms.unwrap(wrapped.wrappedKey)).plaintext).toEqual(new Uint8Array(32).fill(8));
     expect((await kms.listKeys()).map((key) => key.name)).toEqual(["filed"]);
+  });
+
+  it("denies a principal without a rule", async () => {
+    const kms = new RemoteKms({ url: handle.url, token: billing.token, retries: 0 });
+    const attempts: [string, () => Promise<unknown>][] = [
+      ["create", () => kms.createKey("billing-master", "AES-256-GCM")],
+      ["generate-data-key", () => kms.generateDataKey("filed")],
+      ["wrap", () => kms.wrap("filed", new Uint8Array(32))],
+    ];
+
+    for (const [operation, attempt] of attempts) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(isKeyStateError(error, "POLICY_DENIED"), operation).toBe(true);
+    }
+
+    const response = await fetch(`${handle.url}/v1/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${billing.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "billing-other", algorithm: "AES-256-GCM" }),
+    });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("POLICY_DENIED");
+  });
+
+  it("audits each denial in audit.jsonl", async () => {
+    const lines = readFileSync(join(directory, "store", "audit.jsonl"), "utf8").trim().split("\n");
+    const denied = lines.map((line) => JSON.parse(line) as AuditEntry).filter((entry) => entry.principal === "billing" && entry.outcome === "denied");
+
+    expect(denied.map((entry) => entry.operation)).toEqual(["create-key", "generate-data-key", "wrap", "create-key"]);
+    expect(denied.every((entry) => entry.errorCode === "POLICY_DENIED")).toBe(true);
+  });
+
+  it("listing hides the audit signing key", async () => {
+    const kms = new RemoteKms({ url: handle.url, token: app.token, retries: 0 });
+    const names = (await kms.listKeys()).map((key) => key.name);
+
+    expect(names).toContain("filed");
+    expect(names).not.toContain("__audit");
+  });
+
+  it("refuses operations on internal keys", async () => {
+    const response = await fetch(`${handle.url}/v1/keys/__audit`, { headers: { authorization: `Bearer ${app.token}` } });
+    // 400 from the key-name check, which rejects a leading "_", or 403 from the proxy's own check.
+    expect([400, 403]).toContain(response.status);
+  });
+
+  it("serve rejects a store without a policy", async () => {
+    const bare = join(directory, "bare");
+    const store = await FileStore.open(bare, { passphrase: "correct horse" }, { create: true, scryptLogN: 10 });
+    await store.close();
+
+    const error = await startKmsServe(["--tokens", join(directory, "tokens.json"), "--store", bare], { KEYSTATE_PASSPHRASE: "correct horse" }, pino({ level: "silent" })).catch(
+      (e: unknown) => e,
+    );
+    expect(isKeyStateError(error, "INVALID_ARGUMENT")).toBe(true);
+    expect((error as Error).message).toContain("--allow-all");
+  });
+
+  it("serve rejects PKCS#11 without a policy", async () => {
+    const error = await startKmsServe(
+      ["--tokens", join(directory, "tokens.json"), "--pkcs11-module", "/nonexistent/module.so", "--token", "t", "--audit", join(directory, "hsm-audit.jsonl")],
+      { KEYSTATE_PKCS11_PIN: "1234" },
+      pino({ level: "silent" }),
+    ).catch((e: unknown) => e);
+    expect(isKeyStateError(error, "INVALID_ARGUMENT")).toBe(true);
+    expect((error as Error).message).toContain("--allow-all");
   });
 
   it("serve rejects a missing backend", async () => {

@@ -269,3 +269,14 @@ function parseEntry(line: string): AuditEntry | undefined {
   }
   return undefined;
 }
+
+/** The audit log's file inside a store directory, JSON Lines. */
+export const STORE_AUDIT_FILE = "audit.jsonl";
+
+/**
+ * Creates the sink of a store's audit log, audit.jsonl in `directory`. Its
+ * id is the file name alone, so it stays the same when the directory moves.
+ */
+export function storeAuditSink(directory: string): FileSink {
+  return fileSink(resolve(directory, STORE_AUDIT_FILE), { id: STORE_AUDIT_FILE });
+}

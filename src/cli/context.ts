@@ -8,7 +8,7 @@ import { KeyStateError } from "../errors.js";
 import type { CommandInput } from "./command.js";
 import { readPassphrase } from "./passphrase.js";
 import { KeyState } from "../client/keystate.js";
-import { fileSink } from "../audit/file-sink.js";
+import { STORE_AUDIT_FILE, storeAuditSink } from "../audit/file-sink.js";
 
 /** Environment variable naming the store directory when --store is absent. */
 export const STORE_VARIABLE = "KEYSTATE_STORE";
@@ -17,7 +17,7 @@ export const STORE_VARIABLE = "KEYSTATE_STORE";
 export const PRINCIPAL_VARIABLE = "KEYSTATE_PRINCIPAL";
 
 /** The audit log's file inside the store directory, JSON Lines. */
-export const AUDIT_FILE = "audit.jsonl";
+export const AUDIT_FILE = STORE_AUDIT_FILE;
 
 /** Store directory when neither --store nor KEYSTATE_STORE is given, relative to the working directory. */
 export const DEFAULT_STORE = ".keystate";
@@ -93,7 +93,7 @@ export class CliContext {
       cacheTtl: 0,
       wasm: coreWasmPath(),
       // The id stays the same when the store directory moves.
-      auditLog: { sinks: [fileSink(this.auditFile, { id: AUDIT_FILE })] },
+      auditLog: { sinks: [storeAuditSink(this.storeDirectory)] },
     });
     return this.client;
   }

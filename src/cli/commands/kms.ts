@@ -15,9 +15,17 @@ const serveCommand: Command = {
     port: { type: "string", valueName: "PORT", description: "TCP port. Default 0: any free port." },
     "max-body-bytes": { type: "string", valueName: "N", description: "Largest request body, in bytes. Default 65536." },
     "allowed-origin": { type: "string", multiple: true, valueName: "ORIGIN", description: "Let browser pages from ORIGIN call the proxy (CORS). Repeatable." },
+    policy: {
+      type: "string",
+      valueName: "FILE",
+      description: 'With --pkcs11-module: the access policy, a JSON list of rules or an object with "rules". Required unless --allow-all.',
+    },
+    audit: { type: "string", valueName: "FILE", description: "With --pkcs11-module: the audit log (JSON Lines) to append to. Required with --pkcs11-module." },
+    "allow-all": { type: "boolean", description: "Serve without an access policy: every principal in the tokens file may use every key." },
   },
   details:
-    "Without --pkcs11-module the proxy serves software keys from the store chosen with --store. " +
+    "Without --pkcs11-module the proxy serves software keys from the store chosen with --store, " +
+    "applies the store's access policy and appends its audit events to the store's audit.jsonl. " +
     "It prints its URL on stdout and logs one JSON line per request on stderr. " +
     "Put a TLS terminator in front of it; docs/kms-proxy.md shows nginx and Caddy set-ups.",
 
@@ -41,15 +49,25 @@ const serveCommand: Command = {
       port,
       maxBodyBytes,
       allowedOrigins: Array.isArray(origins) ? origins : undefined,
+      allowAll: input.values["allow-all"] === true,
     };
     const logger = pino({}, pino.destination(2));
 
     let server;
     if (modulePath !== undefined) {
       const tokenLabel = requiredOption(input, "token", "kms serve");
-      server = await startKmsServer({ ...common, pkcs11: { modulePath, tokenLabel, pin: pinFrom(context.io.env) } }, logger);
+      const policyFile = stringOption(input, "policy");
+      if (policyFile === undefined && !common.allowAll) {
+        throw new UsageError("The option --policy FILE is required with --pkcs11-module; pass --allow-all to let every principal use every key.", "kms serve");
+      }
+      const auditFile = requiredOption(input, "audit", "kms serve");
+      const pkcs11 = { modulePath, tokenLabel, pin: pinFrom(context.io.env) };
+      server = await startKmsServer({ ...common, pkcs11, policyFile, auditFile }, logger);
     } else {
-      server = await startKmsServer({ ...common, store: await context.openStore() }, logger);
+      if (stringOption(input, "policy") !== undefined || stringOption(input, "audit") !== undefined) {
+        throw new UsageError("The options --policy and --audit apply to --pkcs11-module; with --store the proxy uses the store's policy and audit.jsonl.", "kms serve");
+      }
+      server = await startKmsServer({ ...common, store: await context.openStore(), storeDirectory: context.storeDirectory }, logger);
     }
     context.print(server.url);
 

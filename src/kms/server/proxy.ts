@@ -90,6 +90,13 @@ const LIST_OPERATIONS: Record<"wrap" | "sign", Operation[]> = {
   sign: ["sign", "verify", "rotate", "admin"],
 };
 
+/** Prefix of the library's own keys in a store, such as the audit log's signing key "__audit". */
+const INTERNAL_KEY_PREFIX = "__";
+
+function isInternalKeyName(name: string): boolean {
+  return name.startsWith(INTERNAL_KEY_PREFIX);
+}
+
 /**
  * Creates the KMS proxy: HTTP + JSON under /v1/, bearer tokens per principal,
  * optional HMAC request signing, body and rate limits, the access policy and
@@ -260,6 +267,10 @@ export function createKmsProxy(options: KmsProxyOptions): KmsProxy {
   }
 
   async function authorize(principal: string, plan: PlannedOperation): Promise<void> {
+    // Checked with or without a policy, so a wrapped key naming "__audit" cannot reach it either.
+    if (plan.keyName !== undefined && isInternalKeyName(plan.keyName)) {
+      throw new KeyStateError("POLICY_DENIED", `key "${plan.keyName}" is internal to KeyState: names starting with "${INTERNAL_KEY_PREFIX}" are not served by the proxy`);
+    }
     if (policy === undefined || plan.policyOperation === undefined || plan.keyName === undefined) return;
 
     const decision = await policy.authorize({ principal, operation: plan.policyOperation, keyName: plan.keyName, context: plan.context, now: Date.now() });
@@ -269,7 +280,7 @@ export function createKmsProxy(options: KmsProxyOptions): KmsProxy {
   }
 
   async function listKeys(principal: string): Promise<OperationResult> {
-    const keys = await backend.listKeys();
+    const keys = (await backend.listKeys()).filter((key) => !isInternalKeyName(key.name));
     if (policy === undefined) return { status: 200, body: { keys } };
 
     const visible = [];
