@@ -109,6 +109,15 @@ describe("policy checks", () => {
     expect((await rejection(ks.getKey("theirs"))).code).toBe("POLICY_DENIED");
   });
 
+  it("denial hides whether names exist", async () => {
+    const { ks } = await setUp([]);
+
+    for (const name of ["data", "missing"]) {
+      expect((await rejection(ks.createKey(name, { purpose: "encrypt" }))).code, `createKey ${name}`).toBe("POLICY_DENIED");
+      expect((await rejection(ks.getKey(name))).code, `getKey ${name}`).toBe("POLICY_DENIED");
+    }
+  });
+
   it("sync forms ask authorizeSync", async () => {
     const { ks, authorizer } = await setUp(["encrypt"]);
     await ks.load("data");

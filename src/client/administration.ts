@@ -61,9 +61,10 @@ export function createKey(runtime: Runtime, name: unknown, options: unknown): Pr
   }
 
   return audited(runtime, "create", { keyName: name }, async (note) => {
-    if ((await runtime.store.getKey(name)) !== undefined) throw keyExists(name);
-
+    // The policy comes first, so a principal without rights cannot learn which names exist.
     await authorize(runtime, "admin", name);
+
+    if ((await runtime.store.getKey(name)) !== undefined) throw keyExists(name);
 
     const info = createKeyInfo(name, purpose!, algorithm, runtime.clock());
     const material = new Map([[1, await engine.generate(runtime.store.capabilities.cryptoKeys)]]);
@@ -86,11 +87,12 @@ export function getKey(runtime: Runtime, name: unknown): Promise<KeyInfo> {
   assertKeyName(name);
 
   return audited(runtime, "get-key", { keyName: name }, async () => {
+    // The policy comes first, so a principal without rights cannot learn which names exist.
+    await authorizeAny(runtime, name);
+
     await runtime.usage.flush();
     const key = await runtime.cache.get(name, { fresh: true });
     if (key === undefined) throw keyNotFound(name);
-
-    await authorizeAny(runtime, name);
     return structuredClone(key.info);
   });
 }
