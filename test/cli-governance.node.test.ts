@@ -163,3 +163,57 @@ describe("keystate rotate", () => {
     expect(result.stderr).toContain("not a duration");
   });
 });
+
+describe("keystate messages in CLI terms", () => {
+  it("revoke of the primary names --promote", async () => {
+    const run = await newStore("messages-revoke");
+    expect((await run(["key", "create", "orders", "--purpose", "encrypt"])).code).toBe(0);
+    expect((await run(["key", "rotate", "orders"])).code).toBe(0);
+
+    const revoke = await run(["key", "revoke", "orders", "--version", "2"]);
+    const destroy = await run(["key", "destroy", "orders", "--version", "2", "--yes"]);
+    const promoted = await run(["key", "revoke", "orders", "--version", "2", "--promote", "1"]);
+
+    expect(revoke.code).toBe(2);
+    expect(revoke.stderr).toContain("pass --promote N");
+    expect(revoke.stderr).not.toContain("{ promote");
+    expect(destroy.code).toBe(2);
+    expect(destroy.stderr).toContain("pass --promote N");
+    expect(destroy.stderr).toContain("to destroy it");
+    expect(promoted.code, promoted.stderr).toBe(0);
+  });
+
+  it("policy lockout names --allow-lockout", async () => {
+    const run = await newStore("messages-lockout");
+    const rulesPath = join(directory, "lockout.json");
+    await writeFile(rulesPath, JSON.stringify([{ id: "read", effect: "allow", principal: "alice", keys: "*", operations: ["decrypt"] }]));
+
+    const result = await run(["policy", "set", rulesPath]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--allow-lockout");
+    expect(result.stderr).not.toContain("allowLockout");
+  });
+
+  it("missing key names keystate key create", async () => {
+    const run = await newStore("messages-missing");
+
+    const show = await run(["key", "show", "nope"]);
+    const encrypt = await run(["encrypt", "--key", "nope", "--armor", "--in", "message.txt"]);
+
+    for (const result of [show, encrypt]) {
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('"keystate key create nope --purpose PURPOSE"');
+      expect(result.stderr).not.toContain("createKey");
+    }
+  });
+
+  it("empty --principal is a usage error", async () => {
+    const run = await newStore("messages-principal");
+
+    const result = await run(["--principal", "", "key", "list"]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("The principal must not be empty");
+  });
+});

@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { FileStore } from "../backends/file-store.js";
 import { KeyStateError } from "../errors.js";
-import type { CommandInput } from "./command.js";
+import { UsageError, type CommandInput } from "./command.js";
 import { readPassphrase } from "./passphrase.js";
 import { KeyState } from "../client/keystate.js";
 import { STORE_AUDIT_FILE, storeAuditSink } from "../audit/file-sink.js";
@@ -110,7 +110,8 @@ export class CliContext {
    */
   get principal(): string {
     const option = this.input.values.principal;
-    if (typeof option === "string" && option.length > 0) return option;
+    if (option === "") throw new UsageError("The principal must not be empty; pass --principal NAME, or leave the option out to act as KEYSTATE_PRINCIPAL or the operating-system user.");
+    if (typeof option === "string") return option;
 
     const variable = this.io.env[PRINCIPAL_VARIABLE];
     if (variable !== undefined && variable.length > 0) return variable;

@@ -4,6 +4,7 @@ import { fromText, TEXT_PREFIX, toText } from "../../format/text.js";
 import { EXIT_FAILURE, EXIT_SUCCESS, requiredOption, stringOption, UsageError, type Command } from "../command.js";
 import type { CliContext } from "../context.js";
 import { checkOutputPath, FORCE_OPTION, outputIsTerminal, readAll, readInput, writeOutput } from "../io.js";
+import { getKeyForCli } from "../library-errors.js";
 import { CONTEXT_OPTION, parseContext } from "./context-option.js";
 
 const IO_OPTIONS = {
@@ -45,7 +46,7 @@ export const encryptCommand: Command = {
     await checkOutputPath(context.io, outPath, output.replace, output.commandPath);
 
     const client = await context.openClient();
-    const key = await client.getKey(name);
+    const key = await getKeyForCli(client, name);
     const options = encryptionContext === undefined ? {} : { context: encryptionContext };
 
     if (key.purpose === "encrypt") {

@@ -9,6 +9,7 @@ import {
   type CommandGroup,
   type CommandInput,
 } from "../command.js";
+import { getKeyForCli, replacingPrimary } from "../library-errors.js";
 
 const PURPOSES: readonly KeyPurpose[] = ["encrypt", "sign", "mac", "wrap"];
 const ALGORITHMS: readonly KeyAlgorithm[] = ["XCHACHA20-POLY1305", "AES-256-GCM", "ED25519", "ECDSA-P256", "HMAC-SHA256", "AES-KW"];
@@ -91,7 +92,7 @@ const showCommand: Command = {
 
   async run(input, context) {
     const client = await context.openClient();
-    const key = await client.getKey(input.positionals[0]!);
+    const key = await getKeyForCli(client, input.positionals[0]!);
 
     if (input.values.json === true) {
       context.print(JSON.stringify(key, null, 2));
@@ -154,8 +155,12 @@ const revokeCommand: Command = {
     const version = positiveIntegerOption(input, "version", "key revoke");
     const promote = optionalVersion(input, "promote", "key revoke");
 
+    rejectSamePromote(version, promote, "key revoke");
+
     const client = await context.openClient();
-    await client.revoke(name, { version, ...(promote === undefined ? {} : { promote }) });
+    await replacingPrimary(client, name, version, promote, "key revoke", () =>
+      client.revoke(name, { version, ...(promote === undefined ? {} : { promote }) }),
+    );
 
     context.say(`Revoked version ${version} of ${name}: it no longer decrypts or verifies.`);
     return EXIT_SUCCESS;
@@ -219,8 +224,12 @@ const destroyCommand: Command = {
       );
     }
 
+    rejectSamePromote(version, promote, "key destroy");
+
     const client = await context.openClient();
-    await client.destroy(name, { version, confirm: true, ...(promote === undefined ? {} : { promote }) });
+    await replacingPrimary(client, name, version, promote, "key destroy", () =>
+      client.destroy(name, { version, confirm: true, ...(promote === undefined ? {} : { promote }) }),
+    );
 
     context.say(`Destroyed version ${version} of ${name}: its key material is gone.`);
     return EXIT_SUCCESS;
@@ -232,6 +241,12 @@ export const keyGroup: CommandGroup = {
   summary: "Create, inspect, rotate, revoke and destroy keys",
   commands: [createCommand, listCommand, showCommand, rotateCommand, revokeCommand, enableCommand, promoteCommand, destroyCommand],
 };
+
+function rejectSamePromote(version: number, promote: number | undefined, commandPath: string): void {
+  if (promote === version) {
+    throw new UsageError(`--promote ${promote} names the version to change; pass another active version as --promote N.`, commandPath);
+  }
+}
 
 function optionalVersion(input: CommandInput, name: string, commandPath: string): number | undefined {
   return stringOption(input, name) === undefined ? undefined : positiveIntegerOption(input, name, commandPath);

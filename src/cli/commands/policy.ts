@@ -1,7 +1,22 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { isKeyStateError } from "../../errors.js";
+import { POLICY_ADMIN_KEY } from "../../policy/engine.js";
+import { evaluatePolicy } from "../../policy/evaluate.js";
 import type { PolicyRule } from "../../policy/types.js";
+import { validateRules } from "../../policy/validate.js";
 import { EXIT_SUCCESS, UsageError, type Command, type CommandGroup } from "../command.js";
+
+/** Returns whether valid `rules` deny `principal` the right to change the policy; false for invalid rules. */
+function locksOut(rules: unknown, principal: string): boolean {
+  let valid: PolicyRule[];
+  try {
+    valid = validateRules(rules);
+  } catch {
+    return false;
+  }
+  return !evaluatePolicy(valid, { principal, operation: "admin", keyName: POLICY_ADMIN_KEY, now: Date.now() }).allowed;
+}
 
 const setCommand: Command = {
   name: "set",
@@ -26,7 +41,20 @@ const setCommand: Command = {
 
     const rules = Array.isArray(parsed) ? parsed : (parsed as { rules?: unknown } | null)?.rules;
     const client = await context.openClient();
-    const version = await client.setPolicy(rules as PolicyRule[], { allowLockout: input.values["allow-lockout"] === true });
+    const allowLockout = input.values["allow-lockout"] === true;
+    let version: number;
+    try {
+      version = await client.setPolicy(rules as PolicyRule[], { allowLockout });
+    } catch (error) {
+      if (!allowLockout && isKeyStateError(error, "INVALID_ARGUMENT") && locksOut(rules, context.principal)) {
+        throw new UsageError(
+          `These rules would stop principal ${JSON.stringify(context.principal)} from changing the policy again ` +
+            '(operation "admin" on key "*"); add such a rule, or pass --allow-lockout if that is intended.',
+          "policy set",
+        );
+      }
+      throw error;
+    }
 
     context.say(`Policy version ${version} is in force: ${(rules as unknown[]).length} rule(s).`);
     return EXIT_SUCCESS;
