@@ -217,3 +217,37 @@ describe("keystate messages in CLI terms", () => {
     expect(result.stderr).toContain("The principal must not be empty");
   });
 });
+
+describe("keystate messages that name the cause", () => {
+  it("names what a principal cannot see or do", async () => {
+    const run = await newStore("messages-principal-view");
+    expect((await run(["key", "create", "orders", "--purpose", "encrypt"])).code).toBe(0);
+
+    const list = await run(["key", "list"], "bob");
+    const encrypt = await run(["encrypt", "--key", "orders", "--armor", "--in", "message.txt"], "bob");
+
+    expect(list.code).toBe(0);
+    expect(list.stderr).toContain('No keys are visible to principal "bob"');
+    expect(list.stderr).not.toContain("has no keys yet");
+    expect(encrypt.code).toBe(1);
+    expect(encrypt.stderr).toContain('Principal "bob" may not encrypt with key "orders"');
+    expect(encrypt.stderr).not.toContain("may not read");
+  });
+
+  it("init names the file in the way", async () => {
+    const file = join(directory, "report.pdf");
+    await writeFile(file, "not a folder");
+
+    const result = await runner(join(file, "sub"))(["init", "--scrypt-log-n", "10"]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${file} is a file, not a directory`);
+  });
+
+  it("restore help states the name rule", async () => {
+    const result = await runner(join(directory, "unused"))(["restore", "--help"]);
+
+    expect(result.code).toBe(0);
+    expect(result.stdout.replace(/\s+/g, " ")).toContain("It may hold other keys, but none with the name of a key in the backup");
+  });
+});

@@ -1,4 +1,5 @@
 import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import { statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { KeyStateError } from "../errors.js";
 import { assertBytes } from "../core/bytes.js";
@@ -418,10 +419,27 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * Returns the nearest path at or above `directory` that exists and is not a
+ * directory, such as report.pdf for report.pdf/sub; `directory` when none is found.
+ */
+function fileInTheWay(directory: string): string {
+  for (let path = directory; path !== dirname(path); path = dirname(path)) {
+    try {
+      if (!statSync(path).isDirectory()) return path;
+      return directory;
+    } catch {
+      // Missing, or below a file: look one level up.
+    }
+  }
+  return directory;
+}
+
 function rethrowFileError(error: unknown, directory: string): never {
   const code = errorCode(error);
   if (code === "ENOTDIR" || code === "EEXIST") {
-    throw new KeyStateError("INVALID_ARGUMENT", `${directory} is a file, not a directory; choose a directory for the store`, {
+    const file = fileInTheWay(directory);
+    throw new KeyStateError("INVALID_ARGUMENT", `${file} is a file, not a directory; choose a directory for the store`, {
       cause: error,
     });
   }

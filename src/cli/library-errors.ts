@@ -7,11 +7,23 @@ import type { KeyInfo } from "../keys/types.js";
 import { UsageError } from "./command.js";
 import { CliFailure } from "./io.js";
 
-/** Returns key `name`, or throws CliFailure naming `keystate key create` when the key does not exist. */
-export async function getKeyForCli(client: KeyState, name: string): Promise<KeyInfo> {
+/**
+ * Returns key `name`, or throws CliFailure naming `keystate key create` when
+ * the key does not exist. With `operation`, a policy denial names that
+ * operation, not the "read" of the key's metadata that the library checks.
+ */
+export async function getKeyForCli(client: KeyState, name: string, operation?: string): Promise<KeyInfo> {
   try {
     return await client.getKey(name);
   } catch (error) {
+    if (operation !== undefined && isKeyStateError(error, "POLICY_DENIED")) {
+      // The library's message ends with the reason (the rule that denies, or
+      // none that allows) after `key "NAME": `, and that part is kept.
+      const marker = `key "${name}": `;
+      const at = error.message.indexOf(marker);
+      const reason = at === -1 ? "ask an administrator to change the policy" : error.message.slice(at + marker.length);
+      throw new CliFailure(`Principal ${JSON.stringify(client.principal)} may not ${operation} with key ${JSON.stringify(name)}: ${reason}`);
+    }
     if (!isKeyStateError(error, "KEY_NOT_FOUND")) throw error;
     throw new CliFailure(
       `The key ${JSON.stringify(name)} does not exist; create it with "keystate key create ${name} --purpose PURPOSE" ` +

@@ -53,8 +53,8 @@ export const restoreCommand: Command = {
   summary: "Restore the keys of a backup file into the store",
   options: { in: { type: "string", valueName: "FILE", description: "The backup file to read. Required." } },
   details: [
-    'The store must exist ("keystate init") and must not have a key of the same name as any key',
-    "in the backup; then nothing is written.",
+    'The store must exist ("keystate init"). It may hold other keys, but none with the name of a key',
+    "in the backup: on any such clash nothing is restored and the command exits with status 1.",
     "",
     PASSPHRASE_DETAILS,
   ].join("\n"),
@@ -70,7 +70,7 @@ export const restoreCommand: Command = {
     const existing = new Set((await store.listKeys()).map((info) => info.name));
     const clashes = keys.filter((key) => existing.has(key.info.name)).map((key) => key.info.name);
     if (clashes.length > 0) {
-      context.say(`keystate: The store already has key(s) ${clashes.join(", ")}; nothing was restored. Restore into an empty store.`);
+      context.say(`keystate: The store already has key(s) ${clashes.join(", ")}; nothing was restored. Remove or rename those keys in the store, or restore into another store.`);
       return EXIT_FAILURE;
     }
 

@@ -46,7 +46,7 @@ export const encryptCommand: Command = {
     await checkOutputPath(context.io, outPath, output.replace, output.commandPath);
 
     const client = await context.openClient();
-    const key = await getKeyForCli(client, name);
+    const key = await getKeyForCli(client, name, "encrypt");
     const options = encryptionContext === undefined ? {} : { context: encryptionContext };
 
     if (key.purpose === "encrypt") {

@@ -1,3 +1,4 @@
+import { isKeyName } from "../../keys/names.js";
 import type { KeyAlgorithm, KeyInfo, KeyPurpose } from "../../keys/types.js";
 import {
   EXIT_SUCCESS,
@@ -74,7 +75,17 @@ const listCommand: Command = {
       return EXIT_SUCCESS;
     }
     if (keys.length === 0) {
-      context.say(`The store ${context.storeDirectory} has no keys yet; create one with "keystate key create".`);
+      // listKeys shows only the keys the access policy lets the principal see,
+      // so an empty list does not mean an empty store.
+      const stored = (await (await context.openStore()).listKeys()).filter((info) => isKeyName(info.name));
+      if (stored.length > 0) {
+        context.say(
+          `No keys are visible to principal ${JSON.stringify(context.principal)}: the access policy hides the store's ${stored.length} key(s) from it. ` +
+            'Run as another principal, or see "keystate policy show".',
+        );
+      } else {
+        context.say(`The store ${context.storeDirectory} has no keys yet; create one with "keystate key create".`);
+      }
       return EXIT_SUCCESS;
     }
 
