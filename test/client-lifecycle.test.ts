@@ -133,6 +133,19 @@ describe("key version life cycle", () => {
     expect((await rejection(ks.revoke("data", { version: 0 }))).code).toBe("INVALID_ARGUMENT");
   });
 
+  it("invalid version names the value", async () => {
+    const { ks } = await openClient();
+    await ks.createKey("data", { purpose: "encrypt" });
+
+    const zero = await rejection(ks.revoke("data", { version: 0 }));
+    const missing = await rejection(ks.revoke("data", undefined as never));
+
+    expect(zero.message).toContain("must be a positive integer version number");
+    expect(zero.message).toContain("got 0");
+    expect(missing.code).toBe("INVALID_ARGUMENT");
+    expect(missing.message).toContain("got undefined");
+  });
+
   it("rotation by another client is seen after cacheTtl", async () => {
     let now = 1_000_000;
     const clock = () => now;
@@ -203,7 +216,7 @@ describe("synchronous forms", () => {
 
     const error = thrown(() => ks.sync.encrypt("data", "x"));
     expect(error.code).toBe("NOT_READY");
-    expect(error.message).toContain('ks.load("data")');
+    expect(error.message).toContain('call await ks.load("data") first');
     expect(thrown(() => ks.sync.sign("signer", "x")).code).toBe("NOT_READY");
 
     const { ks: other } = await openClient({ store });

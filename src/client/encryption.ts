@@ -258,7 +258,7 @@ export function loadedMaterial(key: CachedKey, version: number): KeyMaterial {
   if (material === undefined) {
     throw new KeyStateError(
       "NOT_READY",
-      `version ${version} of key "${key.info.name}" is not loaded; await ks.load("${key.info.name}") again after a rotation`,
+      `version ${version} of key "${key.info.name}" is not loaded; call await ks.load("${key.info.name}") first, and again after each rotation`,
     );
   }
   return material;

@@ -41,12 +41,19 @@ export function optionsOf<T extends object>(options: unknown, name = "options"):
   return options as Partial<T>;
 }
 
+/** Shows a rejected version as written: 0, 1.5, undefined, "2"; other types by their kind. */
+function describeVersion(value: unknown): string {
+  if (value === undefined || typeof value === "number") return String(value);
+  if (typeof value === "string") return JSON.stringify(value);
+  return describeValue(value);
+}
+
 /** Checks a version number: a positive integer. Throws INVALID_ARGUMENT. */
 export function assertVersionNumber(value: unknown, name = "version"): asserts value is number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
     throw new KeyStateError(
       "INVALID_ARGUMENT",
-      `${name} must be a version number (1, 2, 3 ... as listed by getKey), got ${describeValue(value)}`,
+      `${name} must be a positive integer version number (1, 2, 3 ... as listed by getKey), got ${describeVersion(value)}`,
     );
   }
 }
