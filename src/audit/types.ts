@@ -3,7 +3,7 @@ import type { KeyStateErrorCode } from "../errors.js";
 export type AuditOutcome = "success" | "failure" | "denied";
 
 /**
- * What the client reports about one operation. It never carries key
+ * The client's report of one operation. It never carries key
  * material or plaintext; the audit log turns `context` into a salted HMAC
  * before anything is written.
  */
@@ -28,7 +28,7 @@ export interface AuditEventInput {
 }
 
 /**
- * Where the client sends its events. `record` resolves once the event is
+ * The destination of the client's events. `record` resolves once the event is
  * durable in its sink, or rejects with AUDIT_FAILED in fail-closed mode.
  * `recordSync` serves the synchronous operations: it appends to the chain at
  * once and writes to the sink in the background.

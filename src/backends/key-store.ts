@@ -1,9 +1,9 @@
 import type { KeyInfo } from "../keys/types.js";
 
 /**
- * Key material as a store receives and returns it. `raw` bytes are held in
- * memory only; each store decides how they rest (sealed under a master key on
- * disk, wrapped under a non-extractable key in IndexedDB). A `cryptoKey` is a
+ * Key material as a store receives and returns it. `raw` bytes are kept in
+ * memory only, and each store decides how they rest: sealed under a master key
+ * on disk, wrapped under a non-extractable key in IndexedDB. A `cryptoKey` is a
  * WebCrypto key that only stores with `capabilities.cryptoKeys` can keep.
  */
 export type StoredMaterial =
@@ -25,9 +25,9 @@ export interface Revisioned<T> {
 }
 
 /**
- * One interface for every store. Writes are compare-and-swap: `expectedRevision`
- * is the revision the caller read (or null to create), and a write whose
- * expectation no longer holds throws CONFLICT and changes nothing, so two
+ * One interface for every store. Writes are compare-and-swap. `expectedRevision`
+ * is the revision the caller read, or null to create. A write whose expected
+ * revision is no longer current throws CONFLICT and changes nothing, so two
  * writers cannot lose each other's update.
  */
 export interface KeyStore {

@@ -12,8 +12,8 @@ export interface CoreExports {
 }
 
 /**
- * Where the compiled core comes from. Omit it to load build/keystate.wasm
- * next to the package. Cloudflare Workers refuse to compile bytes at run
+ * The source of the compiled core. Omit it to load build/keystate.wasm
+ * next to the package. Cloudflare Workers reject compiling bytes at run
  * time, so pass the WebAssembly.Module that a `.wasm` import gives there.
  */
 export type WasmSource = WebAssembly.Module | WasmLocation;
@@ -114,7 +114,7 @@ function describeSource(source: WasmSource): string {
 }
 
 // The release build sets noAssert, so abort is reached only from the debug
-// build or a failed bounds check; it carries no data, only the location.
+// build or a failed bounds check. It carries no data, only the location.
 function abortFromCore(_message: number, _file: number, line: number, column: number): never {
   throw new KeyStateError("INTERNAL", `the WebAssembly core aborted at line ${line}, column ${column}`);
 }

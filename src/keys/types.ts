@@ -1,4 +1,4 @@
-/** What a key is for. A key is used only for its purpose. */
+/** The purpose of a key. A key is used only for its purpose. */
 export type KeyPurpose = "encrypt" | "sign" | "mac" | "wrap";
 
 /** The algorithms a key can have, by purpose. */
@@ -11,10 +11,10 @@ export type KeyAlgorithm =
   | "AES-KW"; // wrap (default); WebCrypto, RFC 3394
 
 /**
- * The life cycle of a key version. Exactly one version of a key is primary
- * and encrypts or signs; primary and active versions decrypt and verify;
- * disabled versions do nothing until re-enabled; destroyed versions have no
- * material left.
+ * The life cycle of a key version. Exactly one version of a key is primary,
+ * and only it encrypts or signs. Primary and active versions decrypt and
+ * verify. Disabled versions do nothing until re-enabled, and destroyed
+ * versions have no material left.
  */
 export type KeyVersionStatus = "primary" | "active" | "disabled" | "destroyed";
 
