@@ -118,6 +118,20 @@ describe("policy checks", () => {
     }
   });
 
+  it("denial precedes every key lookup", async () => {
+    const { ks } = await setUp([]);
+    const bytes = new TextEncoder().encode("hello");
+
+    for (const name of ["data", "missing"]) {
+      expect((await rejection(ks.encrypt(name, bytes))).code, `encrypt ${name}`).toBe("POLICY_DENIED");
+      expect((await rejection(ks.sign(name, bytes))).code, `sign ${name}`).toBe("POLICY_DENIED");
+      expect((await rejection(ks.mac(name, bytes))).code, `mac ${name}`).toBe("POLICY_DENIED");
+      expect((await rejection(ks.seal(name, bytes))).code, `seal ${name}`).toBe("POLICY_DENIED");
+      expect((await rejection(ks.rotate(name))).code, `rotate ${name}`).toBe("POLICY_DENIED");
+      expect((await rejection(ks.load(name))).code, `load ${name}`).toBe("POLICY_DENIED");
+    }
+  });
+
   it("sync forms ask authorizeSync", async () => {
     const { ks, authorizer } = await setUp(["encrypt"]);
     await ks.load("data");

@@ -118,8 +118,9 @@ export function load(runtime: Runtime, name: unknown): Promise<void> {
   assertKeyName(name);
 
   return audited(runtime, "load", { keyName: name }, async () => {
-    if ((await runtime.cache.get(name)) === undefined) throw keyNotFound(name);
     await authorizeAny(runtime, name);
+
+    if ((await runtime.cache.get(name)) === undefined) throw keyNotFound(name);
     await runtime.cache.load(name);
   });
 }
@@ -129,8 +130,9 @@ export function rotate(runtime: Runtime, name: unknown): Promise<KeyVersionInfo>
   assertKeyName(name);
 
   return audited(runtime, "rotate", { keyName: name }, async (note) => {
-    const key = await keyFor(runtime, name, PURPOSES);
     await authorize(runtime, "rotate", name);
+
+    const key = await keyFor(runtime, name, PURPOSES);
 
     const material = await key.engine.generate(runtime.store.capabilities.cryptoKeys);
     const added = await updateKey(runtime, name, (stored) => {

@@ -72,14 +72,15 @@ export async function encrypt(runtime: Runtime, name: unknown, plaintext: unknow
 
   try {
     assertOpen(runtime);
+    // The policy comes before any read of the key, so a denied principal touches no material.
+    await authorize(runtime, "encrypt", input.name, input.context);
+
     // A fresh cache entry of the right purpose needs no promise; keyFor reads the store or throws.
     const cached = runtime.cache.peekFresh(input.name);
     const key = cached !== undefined && cached.info.purpose === "encrypt" ? cached : await keyFor(runtime, input.name, ENCRYPT);
     const version = key.primary;
     note.keyVersion = version.version;
     note.bytes = input.plaintext.length;
-
-    await authorize(runtime, "encrypt", input.name, input.context);
 
     const material = key.loadedMaterial(version.version) ?? (await key.material(version));
     const engine = key.engine as CipherEngine;
@@ -116,8 +117,9 @@ export function decrypt(runtime: Runtime, ciphertext: unknown, options: unknown)
       const header = parseDirectHeader(bytes);
       note.keyName = header.key.name;
 
-      let key = await keyFor(runtime, header.key.name, ["encrypt"]);
       await authorize(runtime, "decrypt", header.key.name, input.context);
+
+      let key = await keyFor(runtime, header.key.name, ["encrypt"]);
 
       // A version this cache has not seen may come from a rotation by another writer.
       if (key.versionById(header.key.id) === undefined) key = await freshKeyFor(runtime, header.key.name, ["encrypt"]);

@@ -45,11 +45,11 @@ export async function prepareSeal(
 ): Promise<PreparedSeal> {
   if (isRemoteKey(runtime, name)) return prepareRemoteSeal(runtime, name, context, kind, chunkSize, note);
 
+  await authorize(runtime, "encrypt", name, context);
+
   const key = await keyFor(runtime, name, ["wrap"]);
   const version = key.primary;
   note.keyVersion = version.version;
-
-  await authorize(runtime, "encrypt", name, context);
 
   const material = await key.material(version);
   const contextBytes = encodeContext(context);
@@ -90,8 +90,9 @@ export async function unwrapFor(
   if (isRemoteKey(runtime, header.kek.name)) return unwrapRemote(runtime, header, context, note);
   note.keyName = header.kek.name;
 
-  let key = await keyFor(runtime, header.kek.name, ["wrap"]);
   await authorize(runtime, "decrypt", header.kek.name, context);
+
+  let key = await keyFor(runtime, header.kek.name, ["wrap"]);
 
   // A version this cache has not seen may come from a rotation by another writer.
   if (key.versionById(header.kek.id) === undefined) key = await freshKeyFor(runtime, header.kek.name, ["wrap"]);

@@ -11,12 +11,12 @@ export function mac(runtime: Runtime, name: unknown, message: unknown): Promise<
   const data = bytesOf(message, "message");
 
   return audited(runtime, "mac", { keyName: name }, async (note) => {
+    await authorize(runtime, "mac", name);
+
     const key = await keyFor(runtime, name, ["mac"]);
     const version = key.primary;
     note.keyVersion = version.version;
     note.bytes = data.length;
-
-    await authorize(runtime, "mac", name);
 
     const tag = await (key.engine as MacEngine).mac(await key.material(version), data);
     runtime.usage.add(name, version.version, data.length);
@@ -34,10 +34,10 @@ export function verifyMac(runtime: Runtime, name: unknown, message: unknown, tag
   assertBytes(tag, "tag");
 
   return audited(runtime, "verify", { keyName: name }, async (note) => {
+    await authorize(runtime, "verify", name);
+
     const key = await keyFor(runtime, name, ["mac"]);
     note.bytes = data.length;
-
-    await authorize(runtime, "verify", name);
 
     const engine = key.engine as MacEngine;
     const versions = key.info.versions.filter((version) => isUsable(version.status)).sort(primaryThenNewest);

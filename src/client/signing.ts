@@ -39,12 +39,12 @@ export function sign(runtime: Runtime, name: unknown, message: unknown): Promise
   const data = bytesOf(message, "message");
 
   return audited(runtime, "sign", { keyName: name }, async (note) => {
+    await authorize(runtime, "sign", name);
+
     const key = await keyFor(runtime, name, ["sign"]);
     const version = key.primary;
     note.keyVersion = version.version;
     note.bytes = data.length;
-
-    await authorize(runtime, "sign", name);
 
     const material = await key.material(version);
     const signature = await (key.engine as SignatureEngine).sign(material, data);
@@ -63,11 +63,11 @@ export function verify(runtime: Runtime, name: unknown, message: unknown, signat
   if (requested !== undefined) assertVersionNumber(requested);
 
   return audited(runtime, "verify", { keyName: name }, async (note) => {
+    await authorize(runtime, "verify", name);
+
     const key = await keyFor(runtime, name, ["sign"]);
     const candidates = verifyCandidates(key, requested);
     note.bytes = data.length;
-
-    await authorize(runtime, "verify", name);
 
     const engine = key.engine as SignatureEngine;
     for (const version of candidates) {
