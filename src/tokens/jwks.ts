@@ -20,6 +20,10 @@ export function exportJwks(runtime: Runtime, name: unknown): Promise<Jwks> {
   assertKeyName(name);
 
   return audited(runtime, "export-jwks", { keyName: name }, async () => {
+    // The public keys serve verification, so the policy decides on "verify",
+    // before the key is read.
+    await authorize(runtime, "verify", name);
+
     const key = await keyFor(runtime, name, ["sign", "mac", "encrypt", "wrap"]);
     if (key.info.purpose === "mac") {
       throw new KeyStateError(
@@ -30,9 +34,6 @@ export function exportJwks(runtime: Runtime, name: unknown): Promise<Jwks> {
     if (key.info.purpose !== "sign") {
       throw new KeyStateError("WRONG_PURPOSE", `key "${name}" has purpose "${key.info.purpose}"; a JWKS needs a key with purpose "sign"`);
     }
-
-    // The public keys serve verification, so the policy decides on "verify".
-    await authorize(runtime, "verify", name);
 
     const engine = key.engine as SignatureEngine;
     const alg = jwsAlgorithmOf(key.info.algorithm, name) as PublicJwk["alg"];
