@@ -438,7 +438,7 @@ function baseMultiply(r: usize, scalar: usize): void {
   for (let i: usize = 0; i < BASE_DIGITS - 1; i++) {
     // Window i is bits 5i..5i+4. The 16-bit load at byte 31 also reads the
     // byte after the scalar, but the mask drops it.
-    const bit = 5 * i;
+    const bit: usize = i * 5;
     let digit = ((<i32>load<u16>(scalar + (bit >> 3)) >> <i32>(bit & 7)) & 31) + carry;
     carry = (digit + 16) >> 5;
     digit -= carry << 5;
