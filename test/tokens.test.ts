@@ -342,6 +342,68 @@ describe("verifyToken key selection", () => {
     expect(messages[2]).toBe(messages[0]);
   });
 
+  it("misspelt key name is KEY_NOT_FOUND", async () => {
+    const audit = new MemoryAuditRecorder();
+    const { ks } = await clockedClient({ audit });
+    await ks.createKey("api-tokens", { purpose: "sign" });
+    const token = await ks.signToken("api-tokens", {});
+
+    const rejected = await rejection(ks.verifyToken(token, { key: "api-token" }));
+
+    expect(rejected.code).toBe("KEY_NOT_FOUND");
+    expect(rejected.message).toContain('"api-token"');
+    expect(audit.events().at(-1)).toMatchObject({
+      operation: "verify-token",
+      outcome: "failure",
+      keyName: "api-token",
+      errorCode: "KEY_NOT_FOUND",
+    });
+  });
+
+  it("missing key in a list is KEY_NOT_FOUND", async () => {
+    const { ks } = await clockedClient();
+    await ks.createKey("api", { purpose: "sign" });
+    const token = await ks.signToken("api", {});
+
+    const rejected = await rejection(ks.verifyToken(token, { key: ["api", "absent"] }));
+
+    expect(rejected.code).toBe("KEY_NOT_FOUND");
+    expect(rejected.message).toContain('"absent"');
+  });
+
+  it("encrypt key is WRONG_PURPOSE", async () => {
+    const audit = new MemoryAuditRecorder();
+    const { ks } = await clockedClient({ audit });
+    await ks.createKey("api", { purpose: "sign" });
+    await ks.createKey("data", { purpose: "encrypt" });
+    const token = await ks.signToken("api", {});
+
+    const rejected = await rejection(ks.verifyToken(token, { key: ["api", "data"] }));
+
+    expect(rejected.code).toBe("WRONG_PURPOSE");
+    expect(rejected.message).toContain('"data"');
+    expect(audit.events().at(-1)).toMatchObject({ operation: "verify-token", keyName: "data", errorCode: "WRONG_PURPOSE" });
+  });
+
+  it("kid of another key fails like a bad signature", async () => {
+    const audit = new MemoryAuditRecorder();
+    const { ks } = await clockedClient({ audit });
+    await ks.createKey("api", { purpose: "sign" });
+    await ks.createKey("other", { purpose: "sign" });
+    const token = await ks.signToken("api", {});
+    const badSignature = await rejection(ks.verifyToken(withPart(token, 2, encodeBase64Url(new Uint8Array(64))), { key: "api" }));
+
+    const otherKey = await rejection(ks.verifyToken(await ks.signToken("other", {}), { key: "api" }));
+    const unknownKey = withPart(token, 0, encodeJson({ ...partsOf(token).header, kid: "absent:00000001" }));
+    const unknown = await rejection(ks.verifyToken(unknownKey, { key: "api" }));
+
+    expect(otherKey.code).toBe("TOKEN_INVALID");
+    expect(otherKey.message).toBe(badSignature.message);
+    expect(unknown.code).toBe("TOKEN_INVALID");
+    expect(unknown.message).toBe(badSignature.message);
+    expect(audit.events().at(-1)).toMatchObject({ operation: "verify-token", errorCode: "TOKEN_INVALID" });
+  });
+
   it("HS256 token is not accepted by a sign key", async () => {
     const { ks } = await clockedClient();
     await ks.createKey("api", { purpose: "sign" });
@@ -494,6 +556,16 @@ describe("tokens with policy and audit", () => {
 
     expect((await rejection(ks.verifyToken(token, { key: "api" }))).code).toBe("POLICY_DENIED");
     expect(audit.events().at(-1)).toMatchObject({ operation: "verify-token", outcome: "denied", keyName: "api" });
+  });
+
+  it("denied verify is checked before key lookup", async () => {
+    const { ks } = await clockedClient({ authorizer: new DenyingAuthorizer("verify") });
+    await ks.createKey("api", { purpose: "sign" });
+    const token = await ks.signToken("api", {});
+
+    const rejected = await rejection(ks.verifyToken(token, { key: ["api", "absent"] }));
+
+    expect(rejected.code).toBe("POLICY_DENIED");
   });
 
   it("HS256 signing needs the mac operation", async () => {

@@ -465,7 +465,9 @@ export class KeyState {
    * active. Then exp, nbf, iat, iss, sub and aud are checked with
    * `clockTolerance`. Throws TOKEN_INVALID (malformed, alg "none", alg not
    * the key's, bad signature, revoked version), TOKEN_EXPIRED,
-   * TOKEN_NOT_YET_VALID, TOKEN_CLAIM_MISMATCH. Policy operation "verify".
+   * TOKEN_NOT_YET_VALID, TOKEN_CLAIM_MISMATCH, and KEY_NOT_FOUND or
+   * WRONG_PURPOSE for a name in `options.key`. Policy operation "verify",
+   * asked for every named key.
    */
   async verifyToken(token: string, options: VerifyTokenOptions): Promise<JwtClaims> {
     return verifyToken(this.#runtime, token, options);

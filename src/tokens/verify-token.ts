@@ -67,22 +67,25 @@ export function verifyToken(runtime: Runtime, token: unknown, options: unknown):
 
 // Finds the version that signed: the one the kid names when it names one of
 // `keyNames`, else every usable version of every named key whose algorithm
-// matches the header. Every failure gives the same TOKEN_INVALID message.
+// matches the header. The policy and the named keys are checked first, and
+// those errors name the failing key, because `keyNames` comes from the
+// application, not from the token. After that, every failure that a forged
+// token can cause gives the same TOKEN_INVALID message.
 async function verifySignature(runtime: Runtime, parsed: ParsedToken, keyNames: readonly string[], note: AuditNote): Promise<void> {
+  const keys = await namedKeys(runtime, keyNames, note);
+
   const kid = parsed.header.kid === undefined ? undefined : parseKeyId(parsed.header.kid);
-  if (parsed.header.kid !== undefined && (kid === undefined || !keyNames.includes(kid.keyName))) throw signatureFailed();
+  if (parsed.header.kid !== undefined && (kid === undefined || !keys.has(kid.keyName))) throw signatureFailed();
 
   const names = kid === undefined ? keyNames : [kid.keyName];
   for (const name of names) {
-    const key = await keyFor(runtime, name, ["sign", "mac"]);
+    const key = keys.get(name)!;
     if (!acceptsJwsAlgorithm(key.info.algorithm, parsed.header.alg)) {
       if (kid !== undefined) throw new KeyStateError("TOKEN_INVALID", `token header "alg" does not match the ${key.info.algorithm} key it names`);
       continue;
     }
 
     note.keyName = name;
-    await authorize(runtime, "verify", name);
-
     for (const version of candidates(key, kid?.versionId)) {
       if (await signatureMatches(key, version, parsed)) {
         note.keyVersion = version.version;
@@ -92,6 +95,26 @@ async function verifySignature(runtime: Runtime, parsed: ParsedToken, keyNames: 
   }
 
   throw signatureFailed();
+}
+
+// Asks the policy for "verify" on every named key before reading any of them,
+// so a denied principal does not learn which names exist. Then loads each key
+// and throws KEY_NOT_FOUND or WRONG_PURPOSE for the first that is missing or
+// neither a sign nor a mac key. The audit note names the key that failed.
+async function namedKeys(runtime: Runtime, keyNames: readonly string[], note: AuditNote): Promise<Map<string, CachedKey>> {
+  for (const name of keyNames) {
+    note.keyName = name;
+    await authorize(runtime, "verify", name);
+  }
+
+  const keys = new Map<string, CachedKey>();
+  for (const name of keyNames) {
+    note.keyName = name;
+    keys.set(name, await keyFor(runtime, name, ["sign", "mac"]));
+  }
+
+  if (keyNames.length > 1) delete note.keyName;
+  return keys;
 }
 
 function candidates(key: CachedKey, versionId: number | undefined): KeyVersionInfo[] {
