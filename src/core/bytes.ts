@@ -1,12 +1,23 @@
 import { KeyStateError } from "../errors.js";
 
-/** Describes a value for an error message without revealing its contents. */
+/**
+ * Describes a value for an error message: "undefined", "null", a number or
+ * boolean with its value, and otherwise only the type, so a string or buffer
+ * that may contain a secret never appears in the message.
+ */
 export function describeValue(value: unknown): string {
-  if (value === null) return "null";
+  if (value === undefined || value === null) return String(value);
+  if (typeof value === "number" || typeof value === "boolean") return `a ${typeof value} (${String(value)})`;
   if (value instanceof Uint8Array) return `a Uint8Array of ${value.length} bytes`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (ArrayBuffer.isView(value)) return withArticle(value.constructor.name);
   if (value instanceof ArrayBuffer) return "an ArrayBuffer";
-  return typeof value === "object" ? `an object (${value.constructor?.name ?? "Object"})` : `a ${typeof value}`;
+  if (typeof value === "object") return `an object (${value.constructor?.name ?? "Object"})`;
+  // The remaining types are string, bigint, symbol and function.
+  return `a ${typeof value}`;
+}
+
+function withArticle(noun: string): string {
+  return /^[AEIOU]/i.test(noun) ? `an ${noun}` : `a ${noun}`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { KeyStateError } from "../errors.js";
+import { describeValue } from "../core/bytes.js";
 
 /** Maximum key name length, in characters (ASCII, so also in bytes). */
 export const MAX_KEY_NAME_LENGTH = 128;
@@ -19,7 +20,7 @@ export function isKeyName(name: unknown): name is string {
 export function assertKeyName(name: unknown, argument = "name"): asserts name is string {
   if (isKeyName(name)) return;
 
-  const got = typeof name === "string" ? `"${name.slice(0, 40)}"${name.length > 40 ? "..." : ""}` : `a ${typeof name}`;
+  const got = typeof name === "string" ? `"${name.slice(0, 40)}"${name.length > 40 ? "..." : ""}` : describeValue(name);
   throw new KeyStateError(
     "INVALID_ARGUMENT",
     `${argument} must be a key name of 1 to ${MAX_KEY_NAME_LENGTH} characters from A-Z, a-z, 0-9, ".", "_" and "-", ` +

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { KeyStateError } from "../../errors.js";
+import { describeValue } from "../../core/bytes.js";
 
 /** Maximum length of an entry name, in UTF-16 code units. */
 export const MAX_ENTRY_NAME_LENGTH = 1024;
@@ -46,6 +47,6 @@ export function fileStemFor(name: string, what: "key" | "document"): string {
 }
 
 function describeName(name: unknown): string {
-  if (typeof name !== "string") return `a ${typeof name}`;
+  if (typeof name !== "string") return describeValue(name);
   return `${name.length} characters`;
 }

@@ -1,4 +1,5 @@
 import { KeyStateError } from "../../errors.js";
+import { describeValue } from "../../core/bytes.js";
 import type { StoredKey } from "../key-store.js";
 
 /** Maximum length of a key or document name, in UTF-16 code units. */
@@ -13,7 +14,7 @@ export const MAX_ENTRY_NAME_LENGTH = 1024;
 export function assertEntryName(name: unknown, what: string): asserts name is string {
   if (typeof name === "string" && name.length > 0 && name.length <= MAX_ENTRY_NAME_LENGTH) return;
 
-  const got = typeof name === "string" ? `a string of ${name.length} characters` : `a ${typeof name}`;
+  const got = typeof name === "string" ? `a string of ${name.length} characters` : describeValue(name);
   throw invalid(`${what} must be a string of 1 to ${MAX_ENTRY_NAME_LENGTH} characters, not ${got}`);
 }
 
