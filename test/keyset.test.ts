@@ -94,7 +94,10 @@ describe("sealed keyset", () => {
     const edge = await KeyState.fromSealedKeyset(sealed, { masterKey: key, principal: "edge" });
 
     expect((await rejection(edge.rotate("api"))).code).toBe("STORE_READ_ONLY");
-    expect((await rejection(edge.createKey("new", { purpose: "sign" }))).code).toBe("STORE_READ_ONLY");
+    const created = await rejection(edge.createKey("new", { purpose: "sign" }));
+    expect(created.code).toBe("STORE_READ_ONLY");
+    expect(created.message).toContain("opened from a sealed keyset and is read-only");
+    expect(created.message).toContain('key "new" cannot be created or changed');
   });
 
   it("usage counters still flush", async () => {

@@ -43,8 +43,9 @@ export class KeysetStore implements KeyStore {
     if (current === undefined || !sameKeyApartFromUsage(current.value, key)) {
       throw new KeyStateError(
         "STORE_READ_ONLY",
-        `key "${key.info.name}" comes from a sealed keyset and cannot be created or changed here; ` +
-          "change it in the source store and export a new keyset",
+        "this store was opened from a sealed keyset and is read-only, " +
+          `so key "${key.info.name}" cannot be created or changed here; ` +
+          "create or change it in the source store and export a new keyset",
       );
     }
     return this.#memory.putKey(key, expectedRevision);
