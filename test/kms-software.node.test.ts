@@ -1,4 +1,4 @@
-import { createPublicKey, verify as nodeVerify } from "node:crypto";
+import { createDecipheriv, createHash, createPublicKey, hkdfSync, verify as nodeVerify } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FileStore } from "../src/backends/file-store.js";
 import { MemoryStore } from "../src/backends/memory-store.js";
 import type { AuditEntry } from "../src/audit/types.js";
+import { KeyState } from "../src/client/keystate.js";
 import { isKeyStateError } from "../src/errors.js";
+import { encodeContext } from "../src/format/context.js";
 import { PolicyEngine } from "../src/policy/engine.js";
 import { RemoteKms } from "../src/kms/client/index.js";
 import { createKmsProxy, issueToken, SoftwareBackend, type KmsProxy } from "../src/kms/server/index.js";
@@ -70,12 +72,22 @@ describe("software backend over a MemoryStore", () => {
 describe("kms serve over a FileStore", () => {
   let directory: string;
   let handle: KmsServeHandle;
+  // The master key of the store's AES-KW key "kw", read before the proxy starts.
+  let kwMaster: Uint8Array;
 
   beforeAll(async () => {
     directory = mkdtempSync(join(tmpdir(), "keystate-kms-store-"));
     const store = await FileStore.open(join(directory, "store"), { passphrase: "correct horse" }, { create: true, scryptLogN: 10 });
     // Creates the store's policy as "keystate init --principal app" does: app may do everything, billing nothing.
     await PolicyEngine.open({ store, principal: "app" });
+    // Keys as "keystate key create" makes them: a wrap key with the default algorithm (AES-KW), and an HMAC key the proxy does not serve.
+    const ks = await KeyState.open({ store, principal: "app" });
+    expect((await ks.createKey("kw", { purpose: "wrap" })).algorithm).toBe("AES-KW");
+    await ks.createKey("mac", { purpose: "mac" });
+    await ks.close();
+    const material = (await store.getKey("kw"))!.value.material.get(1)!;
+    if (material.type !== "raw") throw new Error("expected raw material in a FileStore");
+    kwMaster = material.bytes;
     await store.close();
     writeFileSync(join(directory, "tokens.json"), JSON.stringify({ principals: [app.credential, billing.credential] }));
 
@@ -97,7 +109,54 @@ describe("kms serve over a FileStore", () => {
     const wrapped = await kms.wrap("filed", new Uint8Array(32).fill(8));
 
     expect((await kms.unwrap(wrapped.wrappedKey)).plaintext).toEqual(new Uint8Array(32).fill(8));
-    expect((await kms.listKeys()).map((key) => key.name)).toEqual(["filed"]);
+    expect((await kms.listKeys()).map((key) => key.name)).toEqual(["filed", "kw"]);
+  });
+
+  it("serves an AES-KW store key", async () => {
+    const kms = new RemoteKms({ url: handle.url, token: app.token, retries: 0 });
+    const context = { tenant: "acme" };
+    const dataKey = await kms.generateDataKey("kw", { context });
+
+    expect((await kms.listKeys()).find((key) => key.name === "kw")?.algorithm).toBe("AES-KW");
+    expect((await kms.unwrap(dataKey.wrappedKey, { context })).plaintext).toEqual(dataKey.plaintext);
+
+    // Unwraps independently: the header is 13 bytes plus the name, and the
+    // KEK is HKDF-SHA256 of the master key with info = label || SHA-256(header || context).
+    const blob = Buffer.from(dataKey.wrappedKey);
+    const headerLength = 13 + blob[12]!;
+    expect(blob[3]).toBe(2);
+    const aad = Buffer.concat([blob.subarray(0, headerLength), encodeContext(context)]);
+    const info = Buffer.concat([Buffer.from("keystate-kms aes-kw v1"), createHash("sha256").update(aad).digest()]);
+    const kek = Buffer.from(hkdfSync("sha256", kwMaster, Buffer.alloc(0), info, 32));
+    const decipher = createDecipheriv("id-aes256-wrap", kek, Buffer.from("a6a6a6a6a6a6a6a6", "hex"));
+    const unwrapped = Buffer.concat([decipher.update(blob.subarray(headerLength)), decipher.final()]);
+    expect(new Uint8Array(unwrapped)).toEqual(dataKey.plaintext);
+  });
+
+  it("AES-KW unwrap rejects another context", async () => {
+    const kms = new RemoteKms({ url: handle.url, token: app.token, retries: 0 });
+    const dataKey = await kms.generateDataKey("kw", { context: { tenant: "acme" } });
+
+    for (const context of [{ tenant: "other" }, undefined]) {
+      const error = await kms.unwrap(dataKey.wrappedKey, { context }).catch((e: unknown) => e);
+      expect(isKeyStateError(error, "DECRYPT_FAILED"), JSON.stringify(context)).toBe(true);
+    }
+  });
+
+  it("AES-KW wrap rejects a length off 8 bytes", async () => {
+    const kms = new RemoteKms({ url: handle.url, token: app.token, retries: 0 });
+    const error = await kms.wrap("kw", new Uint8Array(20)).catch((e: unknown) => e);
+
+    expect(isKeyStateError(error, "INVALID_ARGUMENT")).toBe(true);
+    expect((error as Error).message).toContain("multiple of 8");
+  });
+
+  it("reports an unserved algorithm, not a missing key", async () => {
+    const kms = new RemoteKms({ url: handle.url, token: app.token, retries: 0 });
+    const error = await kms.generateDataKey("mac").catch((e: unknown) => e);
+
+    expect(isKeyStateError(error, "UNSUPPORTED_ALGORITHM")).toBe(true);
+    expect((error as Error).message).toContain('key "mac" is an HMAC-SHA256 key');
   });
 
   it("denies a principal without a rule", async () => {

@@ -5,8 +5,11 @@
 import type { KeyStateErrorCode } from "../errors.js";
 import { encodeBase64Url } from "../format/base64url.js";
 
-/** Master-key algorithms the proxy serves. */
-export type KmsAlgorithm = "AES-256-GCM" | "ECDSA-P256" | "ED25519";
+/**
+ * Master-key algorithms the proxy serves. AES-KW keys come only from a key
+ * store, where the KeyState client creates them as its default wrap keys.
+ */
+export type KmsAlgorithm = "AES-256-GCM" | "AES-KW" | "ECDSA-P256" | "ED25519";
 
 /** The use of a master key: wrapping data keys, or signing. */
 export type KmsPurpose = "wrap" | "sign";
@@ -36,10 +39,11 @@ export interface KmsErrorBody {
   error: { code: KeyStateErrorCode; message: string; requestId?: string };
 }
 
+/** Algorithms POST /v1/keys creates, on every backend. */
 export const KMS_ALGORITHMS: readonly KmsAlgorithm[] = ["AES-256-GCM", "ECDSA-P256", "ED25519"];
 
 export function purposeOf(algorithm: KmsAlgorithm): KmsPurpose {
-  return algorithm === "AES-256-GCM" ? "wrap" : "sign";
+  return algorithm === "AES-256-GCM" || algorithm === "AES-KW" ? "wrap" : "sign";
 }
 
 /** Header names of request signing. */

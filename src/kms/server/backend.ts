@@ -18,14 +18,18 @@ export interface KmsBackend {
   readonly kind: string;
 
   listKeys(): Promise<KmsKeyInfo[]>;
-  /** Returns undefined when no key has this name. */
+  /** Returns undefined when no key has this name. Throws UNSUPPORTED_ALGORITHM for a key of an algorithm the proxy does not serve. */
   getKey(name: string): Promise<KmsKeyInfo | undefined>;
   /** Creates version 1. Throws KEY_EXISTS. */
   createKey(name: string, algorithm: KmsAlgorithm): Promise<KmsKeyInfo>;
   /** Adds a version that becomes primary; older versions keep working. Throws KEY_NOT_FOUND. */
   rotateKey(name: string): Promise<KmsKeyInfo>;
 
-  /** AES-256-GCM with a fresh 96-bit IV: returns IV || ciphertext || 128-bit tag. */
+  /**
+   * AES-256-GCM with a fresh 96-bit IV: returns IV || ciphertext || 128-bit tag.
+   * The software backend also serves AES-KW store keys, for which it returns
+   * the RFC 3394 output under a key derived from the master key and `aad`.
+   */
   encrypt(key: VersionRef, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
   /** Reverses encrypt. Throws DECRYPT_FAILED without a reason, KEY_NOT_FOUND for an unknown version. */
   decrypt(key: VersionRef, sealed: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;

@@ -7,7 +7,7 @@ import { assertKeyName } from "../../keys/names.js";
 import type { Operation } from "../../policy/types.js";
 import { KMS_ALGORITHMS, type KmsAlgorithm, type KmsKeyInfo } from "../protocol.js";
 import type { KmsBackend, VersionRef } from "./backend.js";
-import { concatBytes, encodeHeader, joinWrappedKey, parseWrappedKey } from "./wrapped-key.js";
+import { concatBytes, encodeHeader, joinWrappedKey, parseWrappedKey, type WrapAlgorithm } from "./wrapped-key.js";
 
 /** Largest plaintext wrap accepts, in bytes: room for any symmetric key or key bundle. */
 export const MAX_WRAP_PLAINTEXT = 4096;
@@ -240,11 +240,11 @@ export function kidOf(ref: VersionRef): string {
 async function wrapBytes(backend: KmsBackend, name: string, plaintext: Uint8Array, context: EncryptionContext | undefined) {
   const info = await requireKey(backend, name);
   if (info.purpose !== "wrap") {
-    throw new KeyStateError("WRONG_PURPOSE", `key "${name}" is an ${info.algorithm} signing key; wrap with an AES-256-GCM key`);
+    throw new KeyStateError("WRONG_PURPOSE", `key "${name}" is an ${info.algorithm} signing key; wrap with an AES-256-GCM or AES-KW key`);
   }
 
   const key = primaryOf(info);
-  const header = encodeHeader(key);
+  const header = encodeHeader(key, info.algorithm as WrapAlgorithm);
   const sealed = await backend.encrypt(key, plaintext, concatBytes(header, encodeContext(context)));
   return { key, wrappedKey: joinWrappedKey(header, sealed) };
 }

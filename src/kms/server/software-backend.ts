@@ -1,27 +1,37 @@
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomInt, sign as nodeSign } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync, randomBytes, randomInt, sign as nodeSign } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 
 import type { KeyStore, StoredKey, StoredMaterial } from "../../backends/key-store.js";
 import { KeyStateError, isKeyStateError } from "../../errors.js";
 import { assertKeyName } from "../../keys/names.js";
 import type { KeyInfo, KeyVersionInfo } from "../../keys/types.js";
-import { KMS_ALGORITHMS, purposeOf, type KmsAlgorithm, type KmsKeyInfo } from "../protocol.js";
+import { purposeOf, type KmsAlgorithm, type KmsKeyInfo } from "../protocol.js";
 import type { KmsBackend, VersionRef } from "./backend.js";
 import { concatBytes } from "./wrapped-key.js";
 
 // RFC 8410: the PKCS#8 prefix in front of a 32-byte Ed25519 seed.
+// Algorithms this backend serves: those POST /v1/keys creates, and AES-KW wrap keys the KeyState client creates in a store.
+const SERVED_ALGORITHMS: readonly KmsAlgorithm[] = ["AES-256-GCM", "AES-KW", "ECDSA-P256", "ED25519"];
 const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 const IV_LENGTH = 12;
 const TAG_LENGTH = 16;
 const MAX_ROTATE_ATTEMPTS = 5;
+// RFC 3394, section 2.2.3.1: the default initial value of AES key wrap.
+const AES_KW_IV = Buffer.from("a6a6a6a6a6a6a6a6", "hex");
+const AES_KW_BLOCK = 8;
+const AES_KW_MIN_PLAINTEXT = 16;
+const AES_KW_DERIVE_LABEL = Buffer.from("keystate-kms aes-kw v1", "ascii");
 
 /**
  * Master keys in a KeyStore (such as a FileStore), used with node:crypto.
  * Material uses the library's formats, so keys the KeyState client created
- * with purpose wrap (AES-256-GCM) or sign (ED25519 as a 32-byte seed,
- * ECDSA-P256 as PKCS#8) serve here too. Unlike the PKCS#11 backend, key
- * values sit in this process's memory while in use: use it for development
- * or where the store's own protection is enough.
+ * with purpose wrap (AES-KW, its default, or AES-256-GCM, both as 32 raw
+ * bytes) or sign (ED25519 as a 32-byte seed, ECDSA-P256 as PKCS#8) serve here
+ * too. Store keys of other algorithms or purposes (XCHACHA20-POLY1305,
+ * HMAC-SHA256, encrypt keys) are left out of listKeys, and getKey raises
+ * UNSUPPORTED_ALGORITHM for them. Unlike the PKCS#11 backend, key values sit
+ * in this process's memory while in use: use it for development or where the
+ * store's own protection is enough.
  */
 export class SoftwareBackend implements KmsBackend {
   readonly kind = "software";
@@ -42,9 +52,13 @@ export class SoftwareBackend implements KmsBackend {
     });
   }
 
+  /** Throws UNSUPPORTED_ALGORITHM for a store key this proxy cannot serve. */
   async getKey(name: string): Promise<KmsKeyInfo | undefined> {
     const stored = await this.#store.getKey(name);
-    return stored === undefined ? undefined : describe(stored.value.info);
+    if (stored === undefined) return undefined;
+
+    assertServable(stored.value.info);
+    return describe(stored.value.info);
   }
 
   async createKey(name: string, algorithm: KmsAlgorithm): Promise<KmsKeyInfo> {
@@ -74,6 +88,7 @@ export class SoftwareBackend implements KmsBackend {
     // the write fail with CONFLICT, and the rotation starts again from what it wrote.
     for (let attempt = 1; ; attempt++) {
       const current = await this.#store.getKey(name);
+      if (current !== undefined) assertServable(current.value.info);
       const info = current === undefined ? undefined : describe(current.value.info);
       if (current === undefined || info === undefined) throw keyNotFound(name);
 
@@ -95,8 +110,11 @@ export class SoftwareBackend implements KmsBackend {
     }
   }
 
+  /** AES-256-GCM as KmsBackend describes it, or for an AES-KW key RFC 3394 under a key derived from `aad` (see deriveKwKey). */
   async encrypt(ref: VersionRef, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
-    const secret = await this.#material(ref, "AES-256-GCM");
+    const { algorithm, secret } = await this.#wrapKey(ref);
+    if (algorithm === "AES-KW") return aesKwWrap(ref, secret, plaintext, aad);
+
     const iv = randomBytes(IV_LENGTH);
     const cipher = createCipheriv("aes-256-gcm", secret, iv, { authTagLength: TAG_LENGTH });
     cipher.setAAD(aad);
@@ -105,7 +123,8 @@ export class SoftwareBackend implements KmsBackend {
   }
 
   async decrypt(ref: VersionRef, sealed: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
-    const secret = await this.#material(ref, "AES-256-GCM");
+    const { algorithm, secret } = await this.#wrapKey(ref);
+    if (algorithm === "AES-KW") return aesKwUnwrap(secret, sealed, aad);
     if (sealed.length < IV_LENGTH + TAG_LENGTH) throw decryptFailed();
 
     try {
@@ -138,6 +157,7 @@ export class SoftwareBackend implements KmsBackend {
     if (stored === undefined) throw keyNotFound(ref.name);
 
     const { info } = stored.value;
+    assertServable(info);
     const version = info.versions.find((v) => v.version === ref.version && v.id === ref.id);
     const material = stored.value.material.get(ref.version);
     if (version === undefined || material === undefined || version.status === "destroyed") {
@@ -149,12 +169,12 @@ export class SoftwareBackend implements KmsBackend {
     return { info, material };
   }
 
-  async #material(ref: VersionRef, algorithm: KmsAlgorithm): Promise<Uint8Array> {
+  async #wrapKey(ref: VersionRef): Promise<{ algorithm: "AES-256-GCM" | "AES-KW"; secret: Uint8Array }> {
     const { info, material } = await this.#version(ref);
-    if (info.algorithm !== algorithm) {
-      throw new KeyStateError("WRONG_PURPOSE", `key "${ref.name}" is an ${info.algorithm} key, not ${algorithm}`);
+    if (info.purpose !== "wrap" || (info.algorithm !== "AES-256-GCM" && info.algorithm !== "AES-KW")) {
+      throw new KeyStateError("WRONG_PURPOSE", `key "${ref.name}" is an ${info.algorithm} ${info.purpose} key; wrap with an AES-256-GCM or AES-KW key`);
     }
-    return rawOf(material, ref.name);
+    return { algorithm: info.algorithm, secret: rawOf(material, ref.name) };
   }
 
   async #privateKey(ref: VersionRef): Promise<{ algorithm: KmsAlgorithm; key: KeyObject }> {
@@ -171,9 +191,24 @@ export class SoftwareBackend implements KmsBackend {
   }
 }
 
-function describe(info: KeyInfo): KmsKeyInfo | undefined {
+function isServable(info: KeyInfo): boolean {
   const algorithm = info.algorithm as KmsAlgorithm;
-  if (!KMS_ALGORITHMS.includes(algorithm) || purposeOf(algorithm) !== info.purpose) return undefined;
+  return SERVED_ALGORITHMS.includes(algorithm) && purposeOf(algorithm) === info.purpose;
+}
+
+function assertServable(info: KeyInfo): void {
+  if (isServable(info)) return;
+  throw new KeyStateError(
+    "UNSUPPORTED_ALGORITHM",
+    `key "${info.name}" is an ${info.algorithm} key with purpose ${info.purpose}, which the KMS proxy does not serve; ` +
+      "it serves wrap keys of AES-256-GCM or AES-KW and sign keys of ECDSA-P256 or ED25519",
+  );
+}
+
+/** Returns undefined for a key the proxy cannot serve or one without a primary version. */
+function describe(info: KeyInfo): KmsKeyInfo | undefined {
+  if (!isServable(info)) return undefined;
+  const algorithm = info.algorithm as KmsAlgorithm;
 
   const usable = info.versions.filter((v) => v.status === "primary" || v.status === "active");
   const primary = info.versions.find((v) => v.status === "primary");
@@ -181,7 +216,7 @@ function describe(info: KeyInfo): KmsKeyInfo | undefined {
 
   return {
     name: info.name,
-    purpose: info.purpose,
+    purpose: purposeOf(algorithm),
     algorithm,
     primaryVersion: primary.version,
     versions: usable.map(({ version, id, createdAt }) => ({ version, id, createdAt })),
@@ -193,7 +228,7 @@ function newVersion(version: number, status: "primary", now: number): KeyVersion
 }
 
 function generate(algorithm: KmsAlgorithm): StoredMaterial {
-  if (algorithm === "AES-256-GCM") return { type: "raw", bytes: new Uint8Array(randomBytes(32)) };
+  if (algorithm === "AES-256-GCM" || algorithm === "AES-KW") return { type: "raw", bytes: new Uint8Array(randomBytes(32)) };
 
   if (algorithm === "ED25519") {
     const { privateKey } = generateKeyPairSync("ed25519");
@@ -203,6 +238,49 @@ function generate(algorithm: KmsAlgorithm): StoredMaterial {
 
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   return { type: "raw", bytes: new Uint8Array(privateKey.export({ type: "pkcs8", format: "der" })) };
+}
+
+/**
+ * Derives the AES-KW wrapping key of one wrap: HKDF-SHA256 (RFC 5869) with the
+ * master key as input, no salt, and as info a label followed by the SHA-256
+ * of `aad` (the wrapped-key header and encoded context). RFC 3394 has no
+ * associated data, so this binds the key name, version and context instead:
+ * any other value derives another key, and the RFC 3394 integrity check then
+ * fails. Hashing `aad` keeps the info within node's 1024-byte HKDF limit.
+ */
+function deriveKwKey(kek: Uint8Array, aad: Uint8Array): Buffer {
+  const info = Buffer.concat([AES_KW_DERIVE_LABEL, createHash("sha256").update(aad).digest()]);
+  return Buffer.from(hkdfSync("sha256", kek, Buffer.alloc(0), info, 32));
+}
+
+function aesKwWrap(ref: VersionRef, kek: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+  if (plaintext.length < AES_KW_MIN_PLAINTEXT || plaintext.length % AES_KW_BLOCK !== 0) {
+    throw new KeyStateError(
+      "INVALID_ARGUMENT",
+      `key "${ref.name}" is an AES-KW key, which wraps a multiple of 8 bytes and at least 16 (RFC 3394), got ${plaintext.length} bytes; wrap this plaintext with an AES-256-GCM key`,
+    );
+  }
+  const derived = deriveKwKey(kek, aad);
+  try {
+    const cipher = createCipheriv("id-aes256-wrap", derived, AES_KW_IV);
+    return new Uint8Array(Buffer.concat([cipher.update(plaintext), cipher.final()]));
+  } finally {
+    derived.fill(0);
+  }
+}
+
+function aesKwUnwrap(kek: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array {
+  if (sealed.length < AES_KW_MIN_PLAINTEXT + AES_KW_BLOCK || sealed.length % AES_KW_BLOCK !== 0) throw decryptFailed();
+
+  const derived = deriveKwKey(kek, aad);
+  try {
+    const decipher = createDecipheriv("id-aes256-wrap", derived, AES_KW_IV);
+    return new Uint8Array(Buffer.concat([decipher.update(sealed), decipher.final()]));
+  } catch (error) {
+    throw decryptFailed(error);
+  } finally {
+    derived.fill(0);
+  }
 }
 
 function rawOf(material: StoredMaterial, name: string): Uint8Array {
