@@ -80,6 +80,24 @@ describe("keystate kms serve", () => {
     expect(errors).toContain("--allow-all");
   });
 
+  it("serve without a PIN exits 2", async () => {
+    const tokensPath = join(hsm.directory, "tokens.json");
+    writeFileSync(tokensPath, JSON.stringify({ principals: [issueToken("app").credential] }));
+    const { KEYSTATE_PKCS11_PIN: _pin, ...env } = process.env;
+    const child = spawn(
+      process.execPath,
+      ["bin/keystate.js", "kms", "serve", "--tokens", tokensPath, "--pkcs11-module", SOFTHSM_MODULE, "--token", hsm.label, "--allow-all", "--audit", join(hsm.directory, "unused.jsonl")],
+      { env: { ...env, KEYSTATE_CLI_SOURCE: "1", SOFTHSM2_CONF: hsm.configPath }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let errors = "";
+    child.stderr!.on("data", (chunk: Buffer) => (errors += chunk.toString()));
+
+    const [code] = (await once(child, "exit")) as [number | null];
+    expect(code).toBe(2);
+    expect(errors).toContain("KEYSTATE_PKCS11_PIN");
+    expect(errors).not.toContain("Runs the KMS proxy");
+  });
+
   it("issue-token prints a matching entry", async () => {
     const child = spawn(process.execPath, ["bin/keystate.js", "kms", "issue-token", "billing", "--signing"], {
       env: { ...process.env, KEYSTATE_CLI_SOURCE: "1" },

@@ -61,6 +61,9 @@ const serveCommand: Command = {
         throw new UsageError("The option --policy FILE is required with --pkcs11-module; pass --allow-all to let every principal use every key.", "kms serve");
       }
       const auditFile = requiredOption(input, "audit", "kms serve");
+      if (!context.io.env.KEYSTATE_PKCS11_PIN) {
+        throw new UsageError("The environment variable KEYSTATE_PKCS11_PIN is missing; set it to the token's user PIN.", "kms serve");
+      }
       const pkcs11 = { modulePath, tokenLabel, pin: pinFrom(context.io.env) };
       server = await startKmsServer({ ...common, pkcs11, policyFile, auditFile }, logger);
     } else {
