@@ -1,5 +1,5 @@
 import { hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
-import { canonicalJson } from "./canonical.js";
+import { canonicalJson, quoteJson } from "./canonical.js";
 import { sha256Hex } from "./digest.js";
 import type { Ed25519 } from "./ed25519.js";
 import type { AuditEntry, AuditVerifyResult } from "./types.js";
@@ -17,8 +17,33 @@ const KNOWN_FIELDS = new Set<string>([
 ]);
 
 function text(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : canonicalJson(value);
+  return typeof value === "string" ? quoteJson(value) : canonicalJson(value);
 }
+
+/**
+ * The JSON encoding of the string last given, for fields that repeat from
+ * entry to entry (operation, principal, key), so that a repeat skips the
+ * escape check and the new string.
+ */
+class RepeatedText {
+  #value = "";
+  #encoded = '""';
+
+  encode(value: unknown): string {
+    if (value === this.#value) return this.#encoded;
+    if (typeof value !== "string") return canonicalJson(value);
+
+    this.#encoded = quoteJson(value);
+    this.#value = value;
+    return this.#encoded;
+  }
+}
+
+const errorCodeText = new RepeatedText();
+const keyText = new RepeatedText();
+const operationText = new RepeatedText();
+const outcomeText = new RepeatedText();
+const principalText = new RepeatedText();
 
 function integer(value: unknown): string {
   return typeof value === "number" && Number.isSafeInteger(value) ? String(value) : canonicalJson(value);
@@ -36,19 +61,24 @@ export function encodeEntry(entry: Omit<AuditEntry, "hash" | "signature">): stri
     if (!KNOWN_FIELDS.has(name)) return canonicalJson(withoutSignature(record));
   }
 
+  return encodeKnownFields(entry);
+}
+
+// The body of encodeEntry for an entry whose fields are all in KNOWN_FIELDS.
+function encodeKnownFields(entry: Omit<AuditEntry, "hash" | "signature">): string {
   const e = entry as Partial<AuditEntry>;
   let out = "";
   if (e.bytes !== undefined) out += `,"bytes":${integer(e.bytes)}`;
   if (e.contextHmac !== undefined) out += `,"contextHmac":${text(e.contextHmac)}`;
   if (e.count !== undefined) out += `,"count":${integer(e.count)}`;
   if (e.detail !== undefined) out += `,"detail":${canonicalJson(e.detail)}`;
-  if (e.errorCode !== undefined) out += `,"errorCode":${text(e.errorCode)}`;
+  if (e.errorCode !== undefined) out += `,"errorCode":${errorCodeText.encode(e.errorCode)}`;
   if (e.firstTime !== undefined) out += `,"firstTime":${integer(e.firstTime)}`;
-  if (e.key !== undefined) out += `,"key":${text(e.key)}`;
-  if (e.operation !== undefined) out += `,"operation":${text(e.operation)}`;
-  if (e.outcome !== undefined) out += `,"outcome":${text(e.outcome)}`;
+  if (e.key !== undefined) out += `,"key":${keyText.encode(e.key)}`;
+  if (e.operation !== undefined) out += `,"operation":${operationText.encode(e.operation)}`;
+  if (e.outcome !== undefined) out += `,"outcome":${outcomeText.encode(e.outcome)}`;
   if (e.prev !== undefined) out += `,"prev":${text(e.prev)}`;
-  if (e.principal !== undefined) out += `,"principal":${text(e.principal)}`;
+  if (e.principal !== undefined) out += `,"principal":${principalText.encode(e.principal)}`;
   if (e.requestId !== undefined) out += `,"requestId":${text(e.requestId)}`;
   if (e.seq !== undefined) out += `,"seq":${integer(e.seq)}`;
   if (e.time !== undefined) out += `,"time":${integer(e.time)}`;
@@ -65,6 +95,14 @@ function withoutSignature(record: Record<string, unknown>): Record<string, unkno
 /** Returns the SHA-256 (hex) of the canonical encoding of `entry` without `hash` and `signature`. */
 export function hashEntry(entry: Omit<AuditEntry, "hash" | "signature"> & { hash?: string; signature?: string }): string {
   return sha256Hex(encodeEntry(entry));
+}
+
+/**
+ * Returns hashEntry(entry) for an entry the log built itself, which has no
+ * fields outside AuditEntry, so the check for unknown fields is skipped.
+ */
+export function hashOwnEntry(entry: Omit<AuditEntry, "hash" | "signature">): string {
+  return sha256Hex(encodeKnownFields(entry));
 }
 
 /** Returns the bytes a checkpoint signature covers: a fixed prefix and the checkpoint entry's hash. */

@@ -1,14 +1,14 @@
 import { bytesToHex } from "@noble/hashes/utils.js";
 import type { KeyStore } from "../backends/key-store.js";
 import { KeyStateError } from "../errors.js";
-import { canonicalJson } from "./canonical.js";
-import { GENESIS_HASH, checkpointMessage, hashEntry, verifyEntries, type CheckpointReference } from "./chain.js";
+import { canonicalContext } from "./canonical.js";
+import { GENESIS_HASH, checkpointMessage, hashEntry, hashOwnEntry, verifyEntries, type CheckpointReference } from "./chain.js";
 import { BurstDetector, type AuditAlert, type DetectorOptions } from "./detectors.js";
 import { hmacSha256Hex } from "./digest.js";
 import { loadCoreEd25519, type Ed25519 } from "./ed25519.js";
 import { APPEND_SYNC, memorySink, type SyncAppendSink } from "./sinks.js";
 import { loadAuditState, readAuditDocument, saveCheckpoint, type AuditState } from "./state.js";
-import type { AuditEntry, AuditEventInput, AuditOutcome, AuditRecorder, AuditSink, AuditVerifyResult } from "./types.js";
+import type { AuditEntry, AuditEventInput, AuditRecorder, AuditSink, AuditVerifyResult } from "./types.js";
 
 /** Timer functions, injectable so tests can drive time. */
 export interface AuditTimers {
@@ -53,13 +53,17 @@ export const AUDIT_PRINCIPAL = "keystate";
 
 // Uses that happen at high rates and are aggregated when they succeed.
 const AGGREGATED_OPERATIONS = new Set(["encrypt", "decrypt", "sign", "verify", "mac", "seal", "open"]);
-const OUTCOMES = new Set<AuditOutcome>(["success", "failure", "denied"]);
 
 // Bounds the context HMAC cache; a client with more distinct contexts than
 // this computes the HMAC again, which is correct, only slower.
 const MAX_CACHED_CONTEXTS = 256;
 
-type EntryFields = Omit<AuditEntry, "seq" | "prev" | "hash" | "signature">;
+/**
+ * An entry before #append chains it. Its seq is a placeholder that #append
+ * overwrites. It comes first so that entries keep the property order seq,
+ * time ... prev, hash in sinks and files.
+ */
+type EntryFields = Omit<AuditEntry, "prev" | "hash" | "signature">;
 
 interface OpenAggregate {
   fields: EntryFields;
@@ -73,17 +77,20 @@ interface SinkState {
   written: number;
 }
 
-function checkEvent(event: AuditEventInput): void {
-  const bad = (field: string, expected: string) =>
-    new KeyStateError("INVALID_ARGUMENT", `audit event ${field} must be ${expected}`);
+function invalidEvent(field: string, expected: string): KeyStateError {
+  return new KeyStateError("INVALID_ARGUMENT", `audit event ${field} must be ${expected}`);
+}
 
-  if (typeof event !== "object" || event === null) throw bad("", "an object");
-  if (typeof event.operation !== "string" || event.operation.length === 0) throw bad("operation", "a non-empty string");
-  if (typeof event.principal !== "string") throw bad("principal", "a string");
-  if (!OUTCOMES.has(event.outcome)) throw bad("outcome", "success, failure or denied");
-  if (typeof event.requestId !== "string") throw bad("requestId", "a string");
-  if (event.keyVersion !== undefined && !Number.isSafeInteger(event.keyVersion)) throw bad("keyVersion", "an integer");
-  if (event.bytes !== undefined && !(Number.isSafeInteger(event.bytes) && event.bytes >= 0)) throw bad("bytes", "a non-negative integer");
+function checkEvent(event: AuditEventInput): void {
+  if (typeof event !== "object" || event === null) throw invalidEvent("", "an object");
+
+  const outcome = event.outcome;
+  if (typeof event.operation !== "string" || event.operation.length === 0) throw invalidEvent("operation", "a non-empty string");
+  if (typeof event.principal !== "string") throw invalidEvent("principal", "a string");
+  if (outcome !== "success" && outcome !== "failure" && outcome !== "denied") throw invalidEvent("outcome", "success, failure or denied");
+  if (typeof event.requestId !== "string") throw invalidEvent("requestId", "a string");
+  if (event.keyVersion !== undefined && !Number.isSafeInteger(event.keyVersion)) throw invalidEvent("keyVersion", "an integer");
+  if (event.bytes !== undefined && !(Number.isSafeInteger(event.bytes) && event.bytes >= 0)) throw invalidEvent("bytes", "a non-negative integer");
 }
 
 function logIdOf(sinks: readonly AuditSink[]): string | undefined {
@@ -117,9 +124,14 @@ export class AuditLog implements AuditRecorder {
   readonly #detectors: BurstDetector[];
   readonly #onAlert: ((alert: AuditAlert) => void) | undefined;
   readonly #listeners = new Set<(entry: AuditEntry) => void>();
+  /** Chains #pending after the sink's last entry; one function for the life of the log, not one per write. */
+  readonly #chainPending = (last: AuditEntry | undefined): AuditEntry[] => this.#chain(this.#pending, last);
   readonly #contextHmac: (text: string) => string;
   /** Recent context HMACs by canonical context, because most callers reuse a few contexts. */
   readonly #contextHmacs = new Map<string, string>();
+  /** The canonical context of the latest event and its HMAC, checked before the map because callers often repeat one context. */
+  #lastContext = "";
+  #lastContextHmac = "";
   /** Id of the log whose checkpoints the store records; undefined when no sink has one. */
   readonly #logId: string | undefined;
 
@@ -344,11 +356,13 @@ export class AuditLog implements AuditRecorder {
     checkEvent(event);
 
     const now = this.#now();
-    this.#closeAggregates(now);
+    if (this.#aggregates.size > 0) this.#closeAggregates(now);
 
-    for (const detector of this.#detectors) {
-      const alert = detector.observe(event, now);
-      if (alert !== undefined) this.#raise(alert);
+    if (this.#detectors.length > 0) {
+      for (const detector of this.#detectors) {
+        const alert = detector.observe(event, now);
+        if (alert !== undefined) this.#raise(alert);
+      }
     }
 
     if (this.#aggregateWindowMs > 0 && event.outcome === "success" && AGGREGATED_OPERATIONS.has(event.operation)) {
@@ -362,6 +376,7 @@ export class AuditLog implements AuditRecorder {
 
   #fields(event: AuditEventInput, now: number): EntryFields {
     const fields: EntryFields = {
+      seq: 0,
       time: now,
       principal: event.principal,
       operation: event.operation,
@@ -375,29 +390,35 @@ export class AuditLog implements AuditRecorder {
     if (event.bytes !== undefined) fields.bytes = event.bytes;
     if (event.detail !== undefined) fields.detail = { ...event.detail };
 
-    if (event.context !== undefined && Object.keys(event.context).length > 0) {
+    const context = event.context === undefined ? undefined : canonicalContext(event.context);
+    if (context !== undefined) {
       // Salted so that equal contexts in two stores do not link, and keyed so
       // that low-entropy values cannot be guessed from the log alone.
-      fields.contextHmac = this.#hmacOfContext(canonicalJson(event.context));
+      fields.contextHmac = this.#hmacOfContext(context);
     }
 
     return fields;
   }
 
   #hmacOfContext(canonical: string): string {
-    let value = this.#contextHmacs.get(canonical);
-    if (value !== undefined) return value;
+    if (canonical === this.#lastContext) return this.#lastContextHmac;
 
-    value = this.#contextHmac(canonical);
-    if (this.#contextHmacs.size >= MAX_CACHED_CONTEXTS) this.#contextHmacs.clear();
-    this.#contextHmacs.set(canonical, value);
+    let value = this.#contextHmacs.get(canonical);
+    if (value === undefined) {
+      value = this.#contextHmac(canonical);
+      if (this.#contextHmacs.size >= MAX_CACHED_CONTEXTS) this.#contextHmacs.clear();
+      this.#contextHmacs.set(canonical, value);
+    }
+
+    this.#lastContext = canonical;
+    this.#lastContextHmac = value;
     return value;
   }
 
   #aggregate(event: AuditEventInput, now: number): void {
     // Keyed on the canonical context rather than its HMAC, so that joining an
     // open aggregate, the common case, computes no HMAC and builds no entry.
-    const context = event.context !== undefined && Object.keys(event.context).length > 0 ? canonicalJson(event.context) : "";
+    const context = (event.context === undefined ? undefined : canonicalContext(event.context)) ?? "";
     const id = `${event.principal}\u0000${event.operation}\u0000${event.keyName ?? ""}\u0000${event.keyVersion ?? ""}\u0000${context}`;
     const open = this.#aggregates.get(id);
 
@@ -448,6 +469,7 @@ export class AuditLog implements AuditRecorder {
   #raise(alert: AuditAlert): void {
     const detail: Record<string, string | number> = { detector: alert.detector, kind: alert.kind, count: alert.count, windowMs: alert.windowMs };
     const fields: EntryFields = {
+      seq: 0,
       time: alert.time,
       principal: alert.principal ?? AUDIT_PRINCIPAL,
       operation: "alert",
@@ -466,9 +488,12 @@ export class AuditLog implements AuditRecorder {
     }
   }
 
+  /** Chains `fields` in place (no copy) and commits them as the next entry. */
   #append(fields: EntryFields): AuditEntry {
-    const entry = { seq: this.#nextSeq, ...fields, prev: this.#head } as AuditEntry;
-    entry.hash = hashEntry(entry);
+    const entry = fields as AuditEntry;
+    entry.seq = this.#nextSeq;
+    entry.prev = this.#head;
+    entry.hash = hashOwnEntry(entry);
 
     this.#commit(entry);
 
@@ -515,6 +540,8 @@ export class AuditLog implements AuditRecorder {
     this.#nextSeq = entry.seq + 1;
     this.#head = entry.hash;
 
+    if (this.#listeners.size === 0) return;
+
     for (const listener of this.#listeners) {
       try {
         listener(entry);
@@ -539,14 +566,14 @@ export class AuditLog implements AuditRecorder {
     const storeWrite = this.#logId !== undefined && checkpoint !== undefined && checkpoint.seq > this.#savedCheckpointSeq;
     if (sink[APPEND_SYNC] === undefined || storeWrite) return false;
 
-    const batch = this.#pending;
     try {
-      sink[APPEND_SYNC]((last) => this.#chain(batch, last));
+      sink[APPEND_SYNC](this.#chainPending);
     } catch {
       return false;
     }
 
-    this.#pending = [];
+    // The sink copied the entries, and no asynchronous write references this array.
+    this.#pending.length = 0;
     state.written = 0;
     return true;
   }

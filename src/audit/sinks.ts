@@ -28,7 +28,8 @@ export interface MemorySink extends AuditSink {
 export function memorySink(options: { id?: string } = {}): MemorySink {
   const entries: AuditEntry[] = [];
   const appendSync = (chain: (last: AuditEntry | undefined) => readonly AuditEntry[]) => {
-    for (const entry of chain(entries.at(-1))) entries.push(entry);
+    const batch = chain(entries[entries.length - 1]);
+    for (let index = 0; index < batch.length; index++) entries.push(batch[index]!);
   };
 
   const sink: MemorySink & SyncAppendSink = {
