@@ -8,7 +8,7 @@ const serveCommand: Command = {
   name: "serve",
   summary: "Run the KMS proxy over a PKCS#11 token or the store, until SIGINT or SIGTERM",
   options: {
-    tokens: { type: "string", valueName: "FILE", description: "Principals and their token hashes (JSON), as keystate kms issue-token prints them. Required." },
+    tokens: { type: "string", valueName: "FILE", description: 'Principals and their token hashes: a JSON file { "principals": [...] } holding the "entry" that keystate kms issue-token prints for each principal. Required.' },
     "pkcs11-module": { type: "string", valueName: "PATH", description: "PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so. The user PIN is read from KEYSTATE_PKCS11_PIN." },
     token: { type: "string", valueName: "LABEL", description: "Label of the token that contains the master keys. Required with --pkcs11-module." },
     host: { type: "string", valueName: "HOST", description: "Address to listen on. Default 127.0.0.1." },
@@ -95,7 +95,7 @@ const issueTokenCommand: Command = {
   options: {
     signing: { type: "boolean", description: "Also make a request-signing secret; the proxy then requires signed requests from this principal." },
   },
-  details: "Give the token (and secret) to the client, add the entry to the tokens file. The file stores only the token's SHA-256.",
+  details: 'Give the token (and secret) to the client, and copy the printed "entry" into the "principals" array of the tokens file. The file stores only the token\'s SHA-256.',
 
   async run(input, context) {
     const principal = input.positionals[0];

@@ -61,7 +61,11 @@ export class TokenTable {
   /** Throws INVALID_ARGUMENT for a malformed entry or a token hash listed twice. */
   constructor(document: TokensDocument) {
     if (document === null || typeof document !== "object" || !Array.isArray(document.principals)) {
-      throw new KeyStateError("INVALID_ARGUMENT", 'tokens must be { "principals": [{ "principal", "tokenSha256", "signingSecret"? }] }');
+      // The output of `keystate kms issue-token` is one entry plus the secrets, not a whole file.
+      const hint = document !== null && typeof document === "object" && "entry" in document
+        ? '; this is the output of keystate kms issue-token: copy its "entry" object into the "principals" array'
+        : "";
+      throw new KeyStateError("INVALID_ARGUMENT", `tokens must be { "principals": [{ "principal", "tokenSha256", "signingSecret"? }] }${hint}`);
     }
 
     for (const [index, entry] of document.principals.entries()) {
@@ -100,7 +104,9 @@ export class TokenTable {
     try {
       return new TokenTable(JSON.parse(text) as TokensDocument);
     } catch (error) {
-      if (error instanceof KeyStateError) throw error;
+      if (error instanceof KeyStateError) {
+        throw new KeyStateError(error.code, `the tokens file ${path} is invalid: ${error.message}`, { cause: error });
+      }
       throw new KeyStateError("INVALID_ARGUMENT", `the tokens file ${path} is not valid JSON`, { cause: error });
     }
   }
