@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { KeyStateError } from "../src/errors.js";
 import { TokenTable } from "../src/kms/server/tokens.js";
 
 describe("kms tokens file", () => {
@@ -30,7 +31,10 @@ describe("kms tokens file", () => {
     const printed = { token: "t", entry: { principal: "billing", tokenSha256: "a".repeat(64) } };
     await writeFile(path, JSON.stringify(printed));
 
-    const failure = await TokenTable.fromFile(path).catch((error: unknown) => error as { code: string; message: string });
+    const failure = (await TokenTable.fromFile(path).then(
+      () => undefined,
+      (error: unknown) => error,
+    )) as KeyStateError;
 
     expect(failure.code).toBe("INVALID_ARGUMENT");
     expect(failure.message).toContain(path);
