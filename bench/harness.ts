@@ -56,7 +56,7 @@ export interface ChartSpec {
   series: { name: string; values: number[] }[];
 }
 
-/** What a suite's run() returns; bench/run.ts writes it to bench/results/<name>.json. */
+/** The result of a suite's run(), which bench/run.ts writes to bench/results/<name>.json. */
 export interface SuiteResult {
   name: string;
   title: string;
@@ -175,9 +175,9 @@ export async function measureInterleaved(cases: BenchCase[], options: MeasureOpt
 }
 
 /**
- * How many times faster `fast` is than `slow`: the median over rounds of
- * slow's time / fast's time in the same round, so that load which hits one
- * round hits both sides of its ratio.
+ * Returns how many times faster `fast` is than `slow`: the median over rounds
+ * of slow's time / fast's time in the same round. Load that slows one round
+ * then slows both sides of that round's ratio.
  */
 export function speedRatio(fast: Measurement, slow: Measurement): number {
   const ratios = fast.samplesUs.map((time, round) => slow.samplesUs[round]! / time);
@@ -187,7 +187,9 @@ export function speedRatio(fast: Measurement, slow: Measurement): number {
 /** Formats a number for a table: three significant digits, thousands separated. */
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return "–";
-  const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  let digits = 2;
+  if (value >= 10) digits = 1;
+  if (value >= 100) digits = 0;
   return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 

@@ -47,7 +47,7 @@ export type KeyStateErrorCode =
   | "INTERNAL";
 
 /**
- * The one error class of KeyState. `code` says what went wrong; `message`
+ * The one error class of KeyState. `code` names what went wrong; `message`
  * names the value and the fix. Neither ever contains key material or
  * plaintext, and a failed decryption carries no reason beyond its code.
  */

@@ -91,7 +91,7 @@ async function tour(directory: string): Promise<void> {
     } catch (error) {
       if (!isKeyStateError(error, "DECRYPT_FAILED")) throw error;
       // The error states only that decryption failed, so it cannot serve as
-      // an oracle. The demo knows the reason because it revoked the version.
+      // an oracle. The demo can name the reason only because it revoked the version.
       say(`Decrypting the version 1 ciphertext now fails, because version 1 is revoked: ${error.code} ("${error.message}")`);
     }
 

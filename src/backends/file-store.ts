@@ -164,10 +164,11 @@ export class FileStore implements KeyStore {
   /**
    * Writes a key if its revision is still `expectedRevision` (null: the key
    * must not exist yet) and returns the new revision.
-   * Throws CONFLICT when the revision moved on, STORE_LOCKED when another
-   * writer keeps the lock past `lockTimeoutMs`, STORE_CORRUPT when the current file is
-   * damaged (it is never overwritten), INVALID_ARGUMENT for CryptoKey material
-   * or material of a version the metadata does not list.
+   * Throws CONFLICT when the revision moved on, and STORE_LOCKED when another
+   * writer keeps the lock past `lockTimeoutMs`. Throws STORE_CORRUPT when the
+   * current file is damaged, which is then never overwritten. Throws
+   * INVALID_ARGUMENT for CryptoKey material or material of a version the
+   * metadata does not list.
    */
   async putKey(key: StoredKey, expectedRevision: number | null): Promise<number> {
     validateRevision(expectedRevision);

@@ -31,7 +31,7 @@ export interface CliIo {
   cwd: string;
 }
 
-/** What a running command can use: its I/O, the global options, and the store. */
+/** The resources of a running command: its I/O, the global options, and the store. */
 export class CliContext {
   readonly io: CliIo;
   readonly input: CommandInput;

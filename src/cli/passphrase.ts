@@ -11,7 +11,7 @@ export class PromptInterrupted extends Error {
 
 /**
  * Returns the store passphrase: KEYSTATE_PASSPHRASE when set, else a prompt
- * on the terminal without echo. With `confirm`, the prompt asks twice.
+ * on the terminal without echo. With `confirm`, the prompt requests it twice.
  * Throws UsageError when neither is available or the two entries differ.
  */
 export async function readPassphrase(io: CliIo, prompt: string, confirm = false): Promise<string> {

@@ -80,7 +80,7 @@ export interface KeyStateOptions {
 
 /** Options of KeyState.fromSealedKeyset: those of open, without a store, plus the master key. */
 export interface SealedKeysetOptions extends Omit<KeyStateOptions, "store"> {
-  /** The keyset's 32-byte master key: bytes, or 43 characters of unpadded base64url as an environment secret holds it. */
+  /** The keyset's 32-byte master key: bytes, or 43 characters of unpadded base64url as an environment secret stores it. */
   masterKey: Uint8Array | string;
 }
 

@@ -57,7 +57,7 @@ const DECRYPT_PASS_THROUGH = new Set<KeyStateErrorCode>([
   "CONFLICT",
   "WORKER_TERMINATED",
   "ABORTED",
-  // A remote KMS that is down, rate-limits or rejects the credentials says nothing about the ciphertext.
+  // A remote KMS that is down, rate-limits or rejects the credentials reveals nothing about the ciphertext.
   "KMS_UNAVAILABLE",
   "RATE_LIMITED",
   "UNAUTHENTICATED",

@@ -21,7 +21,7 @@ export type KeyVersionStatus = "primary" | "active" | "disabled" | "destroyed";
 /**
  * Counters a version accumulates. They count what the version produced:
  * encryptions, envelope wraps, signatures and MACs, because the wear-out
- * limits of keys concern those; decryptions and verifications are not
+ * limits of keys concern those. Decryptions and verifications are not
  * counted. The client batches the store writes, so the stored counters may
  * lag the truth by up to its flush interval.
  */

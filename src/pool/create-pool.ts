@@ -242,7 +242,7 @@ class PoolState {
     }
   }
 
-  // Least busy: the minimum of calls in flight, then of bytes in flight. A dead
+  // Least busy: the fewest calls in flight, then the fewest bytes in flight. A dead
   // worker is replaced here, so a crash costs only the calls it was running.
   #leastBusyWorker(): WorkerHandle | undefined {
     let best: WorkerHandle | undefined;

@@ -136,7 +136,7 @@ async function signatureMatches(key: CachedKey, version: KeyVersionInfo, parsed:
 }
 
 // One message for an unknown kid, a revoked or destroyed version and a
-// signature that does not match, so the error tells a forger nothing.
+// signature that does not match, so the error gives a forger no information.
 function signatureFailed(): KeyStateError {
   return new KeyStateError("TOKEN_INVALID", "token signature did not verify with any usable version of the named keys");
 }

@@ -38,7 +38,7 @@ export const initCommand: Command = {
     const passphrase = await readPassphrase(context.io, `New passphrase for ${directory}`, true);
     const store = await FileStore.open(directory, { passphrase }, { create: true, ...(scryptLogN === undefined ? {} : { scryptLogN }) });
     try {
-      // Written now, so the creator owns the store rather than whoever opens it first.
+      // Written now, so the creator owns the store rather than the first principal to open it.
       await PolicyEngine.open({ store, principal: context.principal });
     } finally {
       await store.close();
