@@ -300,6 +300,18 @@ describe("keystate sign and verify", { timeout: CLI_TIMEOUT }, () => {
     expect(malformed.code).toBe(2);
   });
 
+  // A base64url signature starts with "-" about once in 64 times.
+  it("accepts a signature starting with a dash", async () => {
+    const run = await newStore("sign-dash");
+    await run(["key", "create", "signer", "--purpose", "sign"]);
+
+    const dashed = "-" + "A".repeat(85);
+    const result = await run(["verify", "--key", "signer", "--signature", dashed], { input: "x" });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("not valid");
+  });
+
   it("rejects the signature of a revoked version", async () => {
     const run = await newStore("sign-revoked");
     await run(["key", "create", "signer", "--purpose", "sign"]);
